@@ -1,0 +1,1 @@
+//! Loom models for gochan live in `tests/`; build them with `RUSTFLAGS="--cfg loom"`.
