@@ -1,0 +1,303 @@
+//! L2: the channel core, one algorithm for every capacity (Go's `hchan`, go-reference A4–A8).
+//!
+//! A channel is a buffer (empty and unused at capacity 0), two wait lists and a closed flag
+//! under one lock. Operations complete *on behalf of* parked peers: a send hands its message
+//! straight to the oldest waiting receiver, a receive that frees a slot moves the oldest
+//! blocked sender's message into it (A5.2), so a woken waiter never retries and nobody barges
+//! (A6.2). Timer channels add a [`Source`] that produces a value when it is due.
+//!
+//! # Invariants (all under `Chan::state`)
+//!
+//! 1. A15.2: a non-empty buffer means no claimable receiver is queued; a buffer below its
+//!    capacity means no claimable sender is queued. (Entries of selects claimed elsewhere may
+//!    linger until their owner withdraws them; every dequeue skips and drops them, A6.3.)
+//! 2. `closed` never goes back to `false`. Closing claims every queued entry: receivers see
+//!    an empty slot, senders find their message still in theirs (A8.2).
+//! 3. The buffer can exceed its capacity only by messages *given back* by a receive that was
+//!    claimed and then dropped (DESIGN G6); they are the oldest messages and go to its front.
+//! 4. An entry is claimed only by a thread holding this lock (waiter invariant 2), and the
+//!    woken records are woken after the lock is released (A6.1), as are dropped messages, so
+//!    user code (`Waker::wake`, `Drop`) never runs under the lock.
+//!
+//! The atomics beside the lock are snapshots for the lock-free getters (`len`, `is_closed`,
+//! blocked counts); they are written under the lock and read `Relaxed`/`Acquire`, and no
+//! decision of the protocol is taken on them.
+
+mod ops;
+
+use std::collections::VecDeque;
+use std::time::Instant;
+
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
+use crate::waiter::{Entry, Key, Record, WaitList};
+
+pub(crate) use ops::{entry, Reg, RecvNow, SendNow};
+
+/// A producer of values for a timer channel (`after`, `tick`): values are computed when
+/// received, so a stopped or reset timer can never deliver a stale one (Go 1.23, D2.5).
+pub(crate) trait Source<T>: Send {
+    /// Whether a value is due at `now`.
+    fn ready(&self, now: Instant) -> bool;
+    /// Takes the value due at `now`, if any.
+    fn take(&mut self, now: Instant) -> Option<T>;
+    /// A receiver is about to wait: make sure the timer thread will call `Chan::pump`.
+    fn on_wait(&mut self);
+}
+
+/// A waiter's entry as stored on a wait list.
+pub(crate) type Waiter<T> = Arc<Entry<T>>;
+
+pub(crate) struct State<T> {
+    pub(crate) buf: VecDeque<T>,
+    pub(crate) closed: bool,
+    pub(crate) senders: WaitList<Waiter<T>>,
+    pub(crate) receivers: WaitList<Waiter<T>>,
+    pub(crate) source: Option<Box<dyn Source<T>>>,
+}
+
+/// The shared part of a channel.
+pub(crate) struct Chan<T> {
+    state: Mutex<State<T>>,
+    /// `None` for unbounded.
+    cap: Option<usize>,
+    /// Only the owner (a context) may close a sealed channel; `close()` on a handle is refused.
+    sealed: bool,
+    /// Live `Sender` handles; the last one to go closes the channel (G2).
+    pub(crate) sender_handles: AtomicUsize,
+    /// Live `Receiver` handles; the last one to go closes and drains (G2).
+    pub(crate) receiver_handles: AtomicUsize,
+    len: AtomicUsize,
+    closed: AtomicBool,
+    blocked_senders: AtomicUsize,
+    blocked_receivers: AtomicUsize,
+}
+
+impl<T> std::fmt::Debug for Chan<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Chan")
+            .field("cap", &self.cap)
+            .field("len", &self.len())
+            .field("closed", &self.is_closed())
+            .finish_non_exhaustive()
+    }
+}
+
+/// Records to wake and messages to drop once the lock is released (invariant 4).
+pub(crate) struct Deferred<T> {
+    wake: Vec<Arc<Record>>,
+    drop: Vec<T>,
+}
+
+impl<T> Default for Deferred<T> {
+    fn default() -> Self {
+        Deferred {
+            wake: Vec::new(),
+            drop: Vec::new(),
+        }
+    }
+}
+
+impl<T> Deferred<T> {
+    pub(crate) fn wake(&mut self, r: Arc<Record>) {
+        self.wake.push(r);
+    }
+
+    /// Wakes and drops; a panicking `Drop` of a message cannot leave a lock poisoned or a
+    /// waiter asleep, since every waiter is woken first.
+    pub(crate) fn run(self) {
+        for r in self.wake {
+            r.wake();
+        }
+        drop(self.drop);
+    }
+}
+
+impl<T> Chan<T> {
+    /// A new channel; `cap == None` is unbounded, `Some(0)` unbuffered.
+    pub(crate) fn new(cap: Option<usize>, sealed: bool, source: Option<Box<dyn Source<T>>>) -> Chan<T> {
+        if let Some(c) = cap {
+            check_capacity::<T>(c);
+        }
+        let initial = cap.unwrap_or(0).min(32);
+        Chan {
+            state: Mutex::new(State {
+                buf: VecDeque::with_capacity(initial),
+                closed: false,
+                senders: WaitList::default(),
+                receivers: WaitList::default(),
+                source,
+            }),
+            cap,
+            sealed,
+            sender_handles: AtomicUsize::new(0),
+            receiver_handles: AtomicUsize::new(0),
+            len: AtomicUsize::new(0),
+            closed: AtomicBool::new(false),
+            blocked_senders: AtomicUsize::new(0),
+            blocked_receivers: AtomicUsize::new(0),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, State<T>> {
+        self.state.lock()
+    }
+
+    pub(crate) fn capacity(&self) -> Option<usize> {
+        self.cap
+    }
+
+    /// Whether `len` more buffered messages leave room for one more.
+    pub(crate) fn has_room(&self, len: usize) -> bool {
+        self.cap.map_or(true, |c| len < c)
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        // Relaxed: a snapshot that creates no happens-before edge, as in Go (A9b.2).
+        self.len.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn is_closed(&self) -> bool {
+        // Acquire pairs with the Release store in `close_locked`, so a caller that sees
+        // "closed" also sees what happened before the close (A11.2).
+        self.closed.load(Ordering::Acquire)
+    }
+
+    pub(crate) fn is_sealed(&self) -> bool {
+        self.sealed
+    }
+
+    pub(crate) fn blocked_senders(&self) -> usize {
+        self.blocked_senders.load(Ordering::Relaxed)
+    }
+
+    pub(crate) fn blocked_receivers(&self) -> usize {
+        self.blocked_receivers.load(Ordering::Relaxed)
+    }
+
+    /// Refreshes the snapshots after a change under the lock.
+    pub(crate) fn publish(&self, st: &State<T>) {
+        // Relaxed: snapshots only (module docs).
+        self.len.store(st.buf.len(), Ordering::Relaxed);
+        self.blocked_senders.store(st.senders.len(), Ordering::Relaxed);
+        self.blocked_receivers.store(st.receivers.len(), Ordering::Relaxed);
+    }
+
+    /// Closes the channel. Returns `false` if it was already closed.
+    pub(crate) fn close(&self) -> bool {
+        let mut later = Deferred::default();
+        let closed = {
+            let mut st = self.lock();
+            self.close_locked(&mut st, &mut later)
+        };
+        later.run();
+        closed
+    }
+
+    fn close_locked(&self, st: &mut State<T>, later: &mut Deferred<T>) -> bool {
+        if st.closed {
+            return false;
+        }
+        st.closed = true;
+        // Release pairs with the Acquire load in `is_closed`.
+        self.closed.store(true, Ordering::Release);
+        // Invariant 2: claim every waiter; slots stay as they are (waiter invariant 4).
+        for e in st.receivers.drain().into_iter().chain(st.senders.drain()) {
+            if e.record.try_claim(e.case) {
+                later.wake(e.record.clone());
+            }
+        }
+        st.source = None;
+        self.publish(st);
+        true
+    }
+
+    /// The last receiver is gone: close, and drop what is buffered (G2).
+    pub(crate) fn disconnect_receivers(&self) {
+        let mut later = Deferred::default();
+        {
+            let mut st = self.lock();
+            self.close_locked(&mut st, &mut later);
+            later.drop.extend(st.buf.drain(..));
+            st.buf = VecDeque::new();
+            self.publish(&st);
+        }
+        later.run();
+    }
+
+    /// Removes a registration that did not win. Returns the entry if it was still queued.
+    pub(crate) fn withdraw(&self, key: Key, send: bool) -> Option<Waiter<T>> {
+        let mut st = self.lock();
+        let e = if send {
+            st.senders.remove(key)
+        } else {
+            st.receivers.remove(key)
+        };
+        if e.is_some() {
+            self.publish(&st);
+        }
+        e
+    }
+
+    /// Gives back a message that a dropped receive had been handed (G6): to the oldest
+    /// waiting receiver, or to the front of the buffer (invariant 3). With no receiver
+    /// handle left the message is dropped, as the rest of the buffer was.
+    pub(crate) fn give_back(&self, msg: T) {
+        let mut later = Deferred::default();
+        {
+            let mut st = self.lock();
+            match ops::hand_to_receiver(&mut st, msg, None) {
+                Ok(rec) => later.wake(rec),
+                Err(msg) => {
+                    // Acquire pairs with the AcqRel decrement of the last receiver handle.
+                    if self.receiver_handles.load(Ordering::Acquire) == 0 {
+                        later.drop.push(msg);
+                    } else {
+                        st.buf.push_front(msg);
+                    }
+                }
+            }
+            self.publish(&st);
+        }
+        later.run();
+    }
+
+    /// A timer fired: deliver due values to waiting receivers.
+    pub(crate) fn pump(&self) {
+        let mut later: Deferred<T> = Deferred::default();
+        {
+            let mut st = self.lock();
+            let now = Instant::now();
+            while st.receivers.len() > 0 {
+                let Some(v) = st.source.as_mut().and_then(|s| s.take(now)) else {
+                    break;
+                };
+                match ops::hand_to_receiver(&mut st, v, None) {
+                    Ok(rec) => later.wake(rec),
+                    Err(v) => {
+                        // Every queued receiver was stale; keep the value for the next one.
+                        st.buf.push_front(v);
+                        break;
+                    }
+                }
+            }
+            if st.receivers.len() > 0 {
+                if let Some(s) = st.source.as_mut() {
+                    s.on_wait();
+                }
+            }
+            self.publish(&st);
+        }
+        later.run();
+    }
+}
+
+/// Panics with a clear message if `cap` messages of `T` could never be allocated.
+fn check_capacity<T>(cap: usize) {
+    let size = std::mem::size_of::<T>();
+    let limit = if size == 0 { usize::MAX } else { isize::MAX as usize / size };
+    if cap > limit {
+        panic!(
+            "gochan::bounded: capacity {cap} exceeds the limit of {limit} messages of {size} bytes"
+        );
+    }
+}

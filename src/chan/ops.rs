@@ -1,0 +1,242 @@
+//! The steps of send and receive under the channel lock (go-reference A4, A5), shared by the
+//! immediate attempt (`try_*`, the first pass of a select) and by registration.
+//!
+//! `me` is the record of the operation doing the step, if it has one: its own entries are
+//! skipped, so a select never communicates with itself (B8.1).
+
+use std::time::Instant;
+
+use super::{Chan, Deferred, State, Waiter};
+use crate::sync::Arc;
+use crate::waiter::{Entry, Key, Record};
+use crate::waiter::list::Pick;
+
+/// The outcome of an immediate send.
+pub(crate) enum SendNow<T> {
+    Sent,
+    Full(T),
+    Closed(T),
+}
+
+/// The outcome of an immediate receive.
+pub(crate) enum RecvNow<T> {
+    Got(T),
+    Empty,
+    Closed,
+}
+
+/// The outcome of registering one case of a waiting operation.
+pub(crate) enum Reg<R> {
+    /// Queued; the record waits for a claim.
+    Registered(Key),
+    /// The case was ready: the operation claimed its own record for it and completed it.
+    Committed(R),
+    /// The record had already been claimed through another case.
+    Claimed,
+    /// A waiting peer is queued: give up this round and retry the immediate pass, which
+    /// claims the peer (a registration never claims two records at once).
+    Retry,
+}
+
+/// Hands `msg` to the oldest claimable receiver (waiter invariant 3). `Err(msg)` if none.
+pub(crate) fn hand_to_receiver<T>(
+    st: &mut State<T>,
+    msg: T,
+    me: Option<&Arc<Record>>,
+) -> Result<Arc<Record>, T> {
+    let mut msg = Some(msg);
+    let taken = st.receivers.take_first(|e| {
+        if e.is_from(me) {
+            return Pick::Skip;
+        }
+        if !e.record.is_waiting() {
+            return Pick::Discard;
+        }
+        *e.slot.lock() = msg.take();
+        if e.record.try_claim(e.case) {
+            Pick::Take
+        } else {
+            msg = e.slot.lock().take();
+            Pick::Discard
+        }
+    });
+    match taken {
+        Some(e) => Ok(e.record.clone()),
+        None => Err(msg.expect("the message is put back when no claim succeeds")),
+    }
+}
+
+/// Takes the message of the oldest claimable sender (waiter invariant 3).
+fn take_from_sender<T>(st: &mut State<T>, me: Option<&Arc<Record>>) -> Option<(T, Arc<Record>)> {
+    let mut msg = None;
+    let taken = st.senders.take_first(|e| {
+        if e.is_from(me) {
+            return Pick::Skip;
+        }
+        if !e.record.is_waiting() {
+            return Pick::Discard;
+        }
+        msg = e.slot.lock().take();
+        if e.record.try_claim(e.case) {
+            Pick::Take
+        } else {
+            *e.slot.lock() = msg.take();
+            Pick::Discard
+        }
+    });
+    taken.map(|e| {
+        (
+            msg.expect("a queued sender holds its message"),
+            e.record.clone(),
+        )
+    })
+}
+
+fn has_peer<T>(list: &crate::waiter::WaitList<Waiter<T>>, me: &Arc<Record>) -> bool {
+    list.any(|e| !e.is_from(Some(me)) && e.record.is_waiting())
+}
+
+impl<T> Chan<T> {
+    /// A4: closed, then a waiting receiver, then buffer space.
+    pub(crate) fn send_now(
+        &self,
+        st: &mut State<T>,
+        msg: T,
+        me: Option<&Arc<Record>>,
+        later: &mut Deferred<T>,
+    ) -> SendNow<T> {
+        if st.closed {
+            return SendNow::Closed(msg);
+        }
+        match hand_to_receiver(st, msg, me) {
+            Ok(rec) => {
+                later.wake(rec);
+                SendNow::Sent
+            }
+            Err(msg) => {
+                if self.has_room(st.buf.len()) {
+                    st.buf.push_back(msg);
+                    self.publish(st);
+                    SendNow::Sent
+                } else {
+                    SendNow::Full(msg)
+                }
+            }
+        }
+    }
+
+    /// A5: the buffer (refilled from a blocked sender, A5.2), a timer source, a waiting
+    /// sender, then closed.
+    pub(crate) fn recv_now(
+        &self,
+        st: &mut State<T>,
+        me: Option<&Arc<Record>>,
+        later: &mut Deferred<T>,
+    ) -> RecvNow<T> {
+        if let Some(v) = st.buf.pop_front() {
+            if self.has_room(st.buf.len()) {
+                if let Some((m, rec)) = take_from_sender(st, me) {
+                    st.buf.push_back(m);
+                    later.wake(rec);
+                }
+            }
+            shrink(&mut st.buf);
+            self.publish(st);
+            return RecvNow::Got(v);
+        }
+        if let Some(src) = st.source.as_mut() {
+            if let Some(v) = src.take(Instant::now()) {
+                return RecvNow::Got(v);
+            }
+        }
+        if let Some((m, rec)) = take_from_sender(st, me) {
+            later.wake(rec);
+            self.publish(st);
+            return RecvNow::Got(m);
+        }
+        if st.closed {
+            RecvNow::Closed
+        } else {
+            RecvNow::Empty
+        }
+    }
+
+    /// Registers a receive case, or completes it if it is ready (see [`Reg`]).
+    pub(crate) fn register_recv(
+        &self,
+        entry: &Waiter<T>,
+        later: &mut Deferred<T>,
+    ) -> Reg<Option<T>> {
+        let me = &entry.record;
+        let mut st = self.lock();
+        let ready = !st.buf.is_empty()
+            || st.closed
+            || st.source.as_ref().is_some_and(|s| s.ready(Instant::now()));
+        if ready {
+            if !me.try_claim(entry.case) {
+                return Reg::Claimed;
+            }
+            return match self.recv_now(&mut st, Some(me), later) {
+                RecvNow::Got(v) => Reg::Committed(Some(v)),
+                RecvNow::Closed => Reg::Committed(None),
+                RecvNow::Empty => unreachable!("a ready receive found nothing under the lock"),
+            };
+        }
+        if has_peer(&st.senders, me) {
+            return Reg::Retry;
+        }
+        if !me.is_waiting() {
+            return Reg::Claimed;
+        }
+        let key = st.receivers.push_back(entry.clone());
+        if let Some(s) = st.source.as_mut() {
+            s.on_wait();
+        }
+        self.publish(&st);
+        Reg::Registered(key)
+    }
+
+    /// Registers a send case whose message is already in `entry`'s slot, or completes it if
+    /// it is ready: `Committed(Err(msg))` when the channel is closed.
+    pub(crate) fn register_send(
+        &self,
+        entry: &Waiter<T>,
+        later: &mut Deferred<T>,
+    ) -> Reg<Result<(), T>> {
+        let me = &entry.record;
+        let mut st = self.lock();
+        if st.closed || self.has_room(st.buf.len()) {
+            if !me.try_claim(entry.case) {
+                return Reg::Claimed;
+            }
+            let msg = entry.slot.lock().take().expect("a registering send holds its message");
+            return match self.send_now(&mut st, msg, Some(me), later) {
+                SendNow::Sent => Reg::Committed(Ok(())),
+                SendNow::Closed(m) => Reg::Committed(Err(m)),
+                SendNow::Full(_) => unreachable!("a ready send found no room under the lock"),
+            };
+        }
+        if has_peer(&st.receivers, me) {
+            return Reg::Retry;
+        }
+        if !me.is_waiting() {
+            return Reg::Claimed;
+        }
+        let key = st.senders.push_back(entry.clone());
+        self.publish(&st);
+        Reg::Registered(key)
+    }
+}
+
+/// Gives memory back after a drain: a buffer at a quarter of its allocation halves it.
+fn shrink<T>(buf: &mut std::collections::VecDeque<T>) {
+    let cap = buf.capacity();
+    if cap > 64 && buf.len() < cap / 4 {
+        buf.shrink_to(cap / 2);
+    }
+}
+
+/// A new entry for case `case` of the operation owning `record`.
+pub(crate) fn entry<T>(record: &Arc<Record>, case: usize, msg: Option<T>) -> Waiter<T> {
+    Entry::new(record, case, msg)
+}

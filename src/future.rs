@@ -1,0 +1,157 @@
+//! L3: the named futures of the channel handles. Each is one case driven by the select engine,
+//! so `.await`, the `_blocking` forms and `select!` share one protocol.
+#![forbid(unsafe_code)]
+
+use std::future::Future;
+use std::pin::Pin;
+use std::task::{Context, Poll};
+
+use crate::chan::Chan;
+use crate::error::SendError;
+use crate::select::case::{Case, RecvCase, SendCase};
+use crate::select::engine::{Engine, Outcome};
+
+/// The future returned by [`Receiver::recv`](crate::Receiver::recv).
+///
+/// It resolves to `Some(message)`, or to `None` once the channel is closed and drained.
+///
+/// # Cancel safety
+///
+/// Dropping it never loses a message: if a sender had already handed it one, the message goes
+/// to another waiting receiver or back to the front of the channel (DESIGN G6).
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct RecvFuture<'a, T> {
+    case: RecvCase<T, &'a Chan<T>>,
+    engine: Engine,
+}
+
+impl<'a, T> RecvFuture<'a, T> {
+    pub(crate) fn new(chan: Option<&'a Chan<T>>) -> Self {
+        RecvFuture {
+            case: RecvCase::new(chan),
+            engine: Engine::new(false, true),
+        }
+    }
+
+    /// Receives only if no waiting is needed: `Some(Some(v))`, `Some(None)` when closed and
+    /// drained, `None` when empty.
+    pub(crate) fn try_now(mut self) -> Option<Option<T>> {
+        if self.case.try_now() {
+            Some(self.case.take())
+        } else {
+            None
+        }
+    }
+
+    /// Stops waiting. Returns the message if one arrived meanwhile (nothing is dropped).
+    pub(crate) fn abort(&mut self) -> Option<Option<T>> {
+        let mut cases: [&mut dyn Case; 1] = [&mut self.case];
+        self.engine.abort(&mut cases).map(|_| self.case.take())
+    }
+}
+
+// The message is never pinned: the future only moves it in and out by value.
+impl<T> Unpin for RecvFuture<'_, T> {}
+
+impl<T> Future for RecvFuture<'_, T> {
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        let mut cases: [&mut dyn Case; 1] = [&mut this.case];
+        match this.engine.poll(cx, &mut cases) {
+            Poll::Ready(Outcome::Case(_)) => Poll::Ready(this.case.take()),
+            Poll::Ready(Outcome::Default) => unreachable!("a receive has no default"),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for RecvFuture<'_, T> {
+    fn drop(&mut self) {
+        let mut cases: [&mut dyn Case; 1] = [&mut self.case];
+        self.engine.cancel(&mut cases);
+    }
+}
+
+impl<T> std::fmt::Debug for RecvFuture<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecvFuture")
+            .field("waiting", &self.engine.is_waiting())
+            .finish_non_exhaustive()
+    }
+}
+
+/// The future returned by [`Sender::send`](crate::Sender::send).
+///
+/// It resolves to `Ok(())` once a receiver took the message (unbuffered) or it is buffered,
+/// and to `Err(SendError(message))` if the channel is closed.
+///
+/// # Cancel safety
+///
+/// Dropping it before it completes means the message was not sent; it is dropped with the
+/// future. A send that completed stays completed.
+#[must_use = "futures do nothing unless you `.await` or poll them"]
+pub struct SendFuture<'a, T> {
+    case: SendCase<T, &'a Chan<T>>,
+    engine: Engine,
+}
+
+impl<'a, T> SendFuture<'a, T> {
+    pub(crate) fn new(chan: Option<&'a Chan<T>>, msg: T) -> Self {
+        SendFuture {
+            case: SendCase::new(chan, msg),
+            engine: Engine::new(false, true),
+        }
+    }
+
+    /// Sends only if no waiting is needed; `Err(msg)` when it would have to wait.
+    pub(crate) fn try_now(mut self) -> Result<Result<(), SendError<T>>, T> {
+        if self.case.try_now() {
+            Ok(self.case.take())
+        } else {
+            Err(self.case.take_msg().expect("an unsent case holds its message"))
+        }
+    }
+
+    /// Stops waiting: `Ok(result)` if the send completed meanwhile, else `Err(message)`.
+    pub(crate) fn abort(&mut self) -> Result<Result<(), SendError<T>>, T> {
+        let mut cases: [&mut dyn Case; 1] = [&mut self.case];
+        match self.engine.abort(&mut cases) {
+            Some(_) => Ok(self.case.take()),
+            None => Err(self.case.take_msg().expect("an unsent case holds its message")),
+        }
+    }
+}
+
+// As for `RecvFuture`: the message is never pinned.
+impl<T> Unpin for SendFuture<'_, T> {}
+
+impl<T> Future for SendFuture<'_, T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut cases: [&mut dyn Case; 1] = [&mut this.case];
+        match this.engine.poll(cx, &mut cases) {
+            Poll::Ready(Outcome::Case(_)) => Poll::Ready(this.case.take()),
+            Poll::Ready(Outcome::Default) => unreachable!("a send has no default"),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for SendFuture<'_, T> {
+    fn drop(&mut self) {
+        let mut cases: [&mut dyn Case; 1] = [&mut self.case];
+        self.engine.cancel(&mut cases);
+    }
+}
+
+impl<T> std::fmt::Debug for SendFuture<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SendFuture")
+            .field("waiting", &self.engine.is_waiting())
+            .finish_non_exhaustive()
+    }
+}

@@ -1,0 +1,207 @@
+//! The wait protocol behind every send, receive and select (go-reference B10, adapted so that
+//! only one channel lock is held at a time).
+//!
+//! 1. **Immediate pass.** Try each non-nil case once, in a fresh uniformly random order (or in
+//!    source order when biased); the first that can proceed completes (B2.1, B10.2, B10.4).
+//! 2. **Registration pass.** Make one [`Record`] and register every case on its channel, in
+//!    the same order. Under each channel's lock a case that has become ready claims the record
+//!    for itself and completes (`Committed`); a case that finds a waiting peer asks for a
+//!    retry, since taking the peer would need two claims at once.
+//! 3. **Wait.** The first peer to claim the record completes exactly that case (waiter
+//!    invariant 1); the engine then withdraws every other case (B10.7). A select that has a
+//!    `default` aborts its record right after step 2 instead of waiting.
+//!
+//! # Why `default` is linearizable (G4, B3.4)
+//!
+//! Registration on channel *i* happens at instant *tᵢ*, under its lock, and found case *i* not
+//! ready. After *tᵢ* the case can only become ready through a peer that finds the entry (a
+//! sender, a receiver freeing a slot, a close) and would claim the record. If the abort after
+//! the last registration *tₙ* succeeds, nobody claimed, so at *tₙ* no case was ready.
+//!
+//! # Cancel safety (G6)
+//!
+//! Dropping a waiting operation aborts its record. If the abort fails, a case was claimed: a
+//! received message goes back to the channel (`abandon_claimed`), a send has happened.
+
+use std::task::{Context, Poll};
+
+use super::case::{Case, Registered};
+use super::rng;
+use crate::sync::Arc;
+use crate::waiter::Record;
+
+/// How an operation ended.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum Outcome {
+    /// This case completed.
+    Case(usize),
+    /// Nothing was ready and the select has a `default`.
+    Default,
+}
+
+/// The state of one waiting operation, kept between polls.
+#[derive(Debug)]
+pub(crate) struct Engine {
+    has_default: bool,
+    biased: bool,
+    /// The record of the current wait, and the cases registered under it.
+    waiting: Option<(Arc<Record>, Vec<usize>)>,
+    done: bool,
+}
+
+impl Engine {
+    pub(crate) fn new(has_default: bool, biased: bool) -> Engine {
+        Engine {
+            has_default,
+            biased,
+            waiting: None,
+            done: false,
+        }
+    }
+
+    /// Drives the operation; see the module docs.
+    pub(crate) fn poll(&mut self, cx: &mut Context<'_>, cases: &mut [&mut dyn Case]) -> Poll<Outcome> {
+        assert!(!self.done, "a completed select was polled again");
+        if let Some((record, _)) = &self.waiting {
+            let record = record.clone();
+            if let Some(k) = record.selected() {
+                return Poll::Ready(self.finish(cases, k));
+            }
+            record.set_waker(cx.waker());
+            if let Some(k) = record.selected() {
+                return Poll::Ready(self.finish(cases, k));
+            }
+            return Poll::Pending;
+        }
+        let mut order = rng::Order::new(cases.len(), self.biased);
+        let mut rounds = 0u32;
+        loop {
+            // 1. Immediate pass.
+            let mut any = false;
+            for k in 0..order.len() {
+                let i = order.get(k);
+                if cases[i].is_nil() {
+                    continue;
+                }
+                any = true;
+                if cases[i].try_now() {
+                    self.done = true;
+                    return Poll::Ready(Outcome::Case(i));
+                }
+            }
+            if !any {
+                if self.has_default {
+                    self.done = true;
+                    return Poll::Ready(Outcome::Default);
+                }
+                // Only nil cases, or none: wait forever (B6.1, B6.2). Nothing will wake us.
+                self.waiting = Some((Record::new(cx.waker()), Vec::new()));
+                return Poll::Pending;
+            }
+            // 2. Registration pass.
+            let record = Record::new(cx.waker());
+            let mut queued = Vec::with_capacity(order.len());
+            let mut retry = false;
+            for k in 0..order.len() {
+                let i = order.get(k);
+                if cases[i].is_nil() {
+                    continue;
+                }
+                match cases[i].register(&record, i) {
+                    Registered::Queued => queued.push(i),
+                    Registered::Committed => {
+                        withdraw(cases, &queued, usize::MAX);
+                        self.done = true;
+                        return Poll::Ready(Outcome::Case(i));
+                    }
+                    Registered::Claimed => {
+                        let k = record.selected().expect("a claimed record names its case");
+                        self.waiting = Some((record, queued));
+                        return Poll::Ready(self.finish(cases, k));
+                    }
+                    Registered::Retry => {
+                        retry = true;
+                        break;
+                    }
+                }
+            }
+            if retry || self.has_default {
+                match record.try_abort() {
+                    Ok(()) => withdraw(cases, &queued, usize::MAX),
+                    Err(k) => {
+                        self.waiting = Some((record, queued));
+                        return Poll::Ready(self.finish(cases, k));
+                    }
+                }
+                if !retry {
+                    self.done = true;
+                    return Poll::Ready(Outcome::Default);
+                }
+                rounds += 1;
+                if rounds % 16 == 0 {
+                    crate::sync::thread::yield_now();
+                }
+                order = rng::Order::new(cases.len(), self.biased);
+                continue;
+            }
+            // 3. Wait.
+            self.waiting = Some((record, queued));
+            return Poll::Pending;
+        }
+    }
+
+    /// Case `k` was claimed: complete it and withdraw the others.
+    fn finish(&mut self, cases: &mut [&mut dyn Case], k: usize) -> Outcome {
+        let (_, queued) = self.waiting.take().expect("finish follows a wait");
+        cases[k].complete();
+        withdraw(cases, &queued, k);
+        self.done = true;
+        Outcome::Case(k)
+    }
+
+    /// The operation is dropped before completing (see "Cancel safety").
+    pub(crate) fn cancel(&mut self, cases: &mut [&mut dyn Case]) {
+        let Some((record, queued)) = self.waiting.take() else { return };
+        match record.try_abort() {
+            Ok(()) => withdraw(cases, &queued, usize::MAX),
+            Err(k) => {
+                cases[k].abandon_claimed();
+                withdraw(cases, &queued, k);
+            }
+        }
+        self.done = true;
+    }
+
+    /// Gives up waiting, but completes a case that was claimed meanwhile (used by timeouts,
+    /// which must report a completed operation rather than pass it on).
+    pub(crate) fn abort(&mut self, cases: &mut [&mut dyn Case]) -> Option<usize> {
+        let (record, queued) = self.waiting.take()?;
+        match record.try_abort() {
+            Ok(()) => {
+                withdraw(cases, &queued, usize::MAX);
+                self.done = true;
+                None
+            }
+            Err(k) => {
+                self.waiting = Some((record, queued));
+                Some(match self.finish(cases, k) {
+                    Outcome::Case(k) => k,
+                    Outcome::Default => unreachable!("finish completes a case"),
+                })
+            }
+        }
+    }
+
+    /// Whether the operation is queued and waiting for a peer.
+    pub(crate) fn is_waiting(&self) -> bool {
+        self.waiting.is_some()
+    }
+}
+
+fn withdraw(cases: &mut [&mut dyn Case], queued: &[usize], except: usize) {
+    for &i in queued {
+        if i != except {
+            cases[i].withdraw();
+        }
+    }
+}

@@ -1,0 +1,115 @@
+//! The random order in which a select tries its cases (go-reference B10.2), and the seed that
+//! makes it reproducible.
+
+use std::cell::Cell;
+
+thread_local! {
+    static STATE: Cell<u64> = Cell::new(initial_seed());
+}
+
+fn initial_seed() -> u64 {
+    use std::hash::{BuildHasher, Hasher};
+    // RandomState is seeded per process from the OS; mixing in a local address separates
+    // threads.
+    let mut h = std::collections::hash_map::RandomState::new().build_hasher();
+    let local = 0u8;
+    h.write_usize(&local as *const u8 as usize);
+    h.finish() | 1
+}
+
+/// Seeds the random source that orders the cases of this thread's selects.
+///
+/// Every `select!`, `select_blocking!` and [`Select`](crate::Select) run on the calling thread
+/// afterwards draws its case order from this seed, so a single-threaded test replays the same
+/// choices. Other threads keep their own sources. A seed of 0 is replaced by 1.
+///
+/// # Examples
+///
+/// ```
+/// use gochan::{bounded, select_blocking};
+///
+/// let run = || {
+///     gochan::select::seed(7);
+///     let (a_tx, a) = bounded(1);
+///     let (b_tx, b) = bounded(1);
+///     let mut picks = Vec::new();
+///     for _ in 0..20 {
+///         a_tx.try_send(1).unwrap();
+///         b_tx.try_send(2).unwrap();
+///         select_blocking! {
+///             recv(a) -> v => picks.push(v.unwrap()),
+///             recv(b) -> v => picks.push(v.unwrap()),
+///         }
+///         let _ = a.try_recv();
+///         let _ = b.try_recv();
+///     }
+///     picks
+/// };
+/// assert_eq!(run(), run());
+/// ```
+pub fn seed(seed: u64) {
+    STATE.with(|s| s.set(seed.max(1)));
+}
+
+/// xorshift64*: fast, and uniform enough for choosing among a few cases.
+fn next() -> u64 {
+    STATE.with(|s| {
+        let mut x = s.get();
+        x ^= x >> 12;
+        x ^= x << 25;
+        x ^= x >> 27;
+        s.set(x);
+        x.wrapping_mul(0x2545_f491_4f6c_dd1d)
+    })
+}
+
+/// A uniform value in `0..n` (Lemire's multiply-shift; the bias is below 2⁻³² for small n).
+fn below(n: usize) -> usize {
+    ((next() >> 32) * n as u64 >> 32) as usize
+}
+
+/// A permutation of `0..n`: uniformly random, or the identity when biased. Up to 16 cases
+/// live inline, so the common select allocates nothing here.
+pub(crate) enum Order {
+    Inline([u16; 16], usize),
+    Heap(Vec<usize>),
+}
+
+impl Order {
+    pub(crate) fn new(n: usize, biased: bool) -> Order {
+        // Inside-out Fisher–Yates (B10.2): place case i at a uniform j in 0..=i and move the
+        // occupant of j to i.
+        if n <= 16 {
+            let mut a = [0u16; 16];
+            for i in 0..n {
+                let j = if biased || i == 0 { i } else { below(i + 1) };
+                a[i] = a[j];
+                a[j] = i as u16;
+            }
+            Order::Inline(a, n)
+        } else {
+            let mut v = vec![0usize; n];
+            for i in 0..n {
+                let j = if biased || i == 0 { i } else { below(i + 1) };
+                v[i] = v[j];
+                v[j] = i;
+            }
+            Order::Heap(v)
+        }
+    }
+
+    /// The `k`-th case to try.
+    pub(crate) fn get(&self, k: usize) -> usize {
+        match self {
+            Order::Inline(a, _) => a[k] as usize,
+            Order::Heap(v) => v[k],
+        }
+    }
+
+    pub(crate) fn len(&self) -> usize {
+        match self {
+            Order::Inline(_, n) => *n,
+            Order::Heap(v) => v.len(),
+        }
+    }
+}

@@ -1,0 +1,93 @@
+//! The one switch between `std` and `loom` primitives.
+//!
+//! Every other module takes its atomics, locks, `Arc` and threads from here, so that a build
+//! with `RUSTFLAGS="--cfg loom"` puts the whole synchronization protocol under the model
+//! checker. Locks ignore poisoning: a panic in user code (a `Drop` of a message, a waker) never
+//! happens while one of our locks is held, and a poisoned lock would otherwise turn one panic
+//! into many.
+
+#[cfg(not(loom))]
+#[allow(unused_imports)]
+pub(crate) use std::sync::{
+    atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+    Arc, Condvar, Weak,
+};
+
+#[cfg(loom)]
+#[allow(unused_imports)]
+pub(crate) use loom::sync::{
+    atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+    Arc, Condvar,
+};
+
+/// loom has no `Weak`; the context tree keeps weak children. Under loom children are kept
+/// strongly (the models are small and never depend on the drop of a child).
+#[cfg(loom)]
+pub(crate) type Weak<T> = Arc<T>;
+
+#[cfg(not(loom))]
+pub(crate) use std::thread;
+
+#[cfg(loom)]
+pub(crate) use loom::thread;
+
+/// A mutex whose `lock` cannot fail: poisoning is ignored (see the module docs).
+#[derive(Debug, Default)]
+pub(crate) struct Mutex<T> {
+    #[cfg(not(loom))]
+    inner: std::sync::Mutex<T>,
+    #[cfg(loom)]
+    inner: loom::sync::Mutex<T>,
+}
+
+#[cfg(not(loom))]
+pub(crate) type MutexGuard<'a, T> = std::sync::MutexGuard<'a, T>;
+#[cfg(loom)]
+pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+
+impl<T> Mutex<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Mutex {
+            #[cfg(not(loom))]
+            inner: std::sync::Mutex::new(value),
+            #[cfg(loom)]
+            inner: loom::sync::Mutex::new(value),
+        }
+    }
+
+    pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
+        self.inner.lock().unwrap_or_else(|e| e.into_inner())
+    }
+}
+
+/// Waits on `cv`, ignoring poisoning.
+pub(crate) fn wait<'a, T>(cv: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
+    cv.wait(guard).unwrap_or_else(|e| e.into_inner())
+}
+
+/// Waits on `cv` for at most `dur` (a plain wait under loom, which has no time).
+pub(crate) fn wait_timeout<'a, T>(
+    cv: &Condvar,
+    guard: MutexGuard<'a, T>,
+    dur: std::time::Duration,
+) -> MutexGuard<'a, T> {
+    #[cfg(not(loom))]
+    {
+        cv.wait_timeout(guard, dur)
+            .map(|(g, _)| g)
+            .unwrap_or_else(|e| e.into_inner().0)
+    }
+    #[cfg(loom)]
+    {
+        let _ = dur;
+        wait(cv, guard)
+    }
+}
+
+/// A hint inside a bounded spin; under loom it yields so the model can make progress.
+pub(crate) fn spin_hint() {
+    #[cfg(not(loom))]
+    std::hint::spin_loop();
+    #[cfg(loom)]
+    loom::thread::yield_now();
+}

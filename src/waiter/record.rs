@@ -1,0 +1,138 @@
+//! The claim-once waiter record and the per-case entry that carries a message.
+//!
+//! # Invariants
+//!
+//! 1. `Record::state` moves at most once away from `WAITING`: either to `ABORTED` (by the
+//!    owner, when it gives up: timeout, drop, retry) or to `claimed(case)` (by whoever wins the
+//!    compare-and-swap: a peer on that case's channel, a `close`, or the owner itself when it
+//!    finds a case ready while registering). This is Go's select-done flag (B10.6).
+//! 2. Every claim of an entry is made while holding the lock of the channel whose wait list
+//!    holds that entry. So at most one peer per channel races with the owner, and the owner's
+//!    own registration and withdrawal on a channel are ordered with every claim there.
+//! 3. Slot protocol: a claimer does its slot work *before* its claim and undoes it if the
+//!    claim fails, all under the channel lock (invariant 2). For an entry on a **receive**
+//!    wait list it writes the message in; for an entry on a **send** wait list it takes the
+//!    owner's message out. `close` claims without touching the slot.
+//! 4. So once the owner observes `claimed(its case)`, its slot is final: a receive slot that
+//!    is empty means "closed", a send slot that still holds the message means "closed" (and
+//!    the message goes back to the caller).
+//! 5. The owner touches a slot only after observing `claimed(its case)`, or after taking the
+//!    entry off the wait list under the channel lock (withdrawal).
+//! 6. The claimer wakes the owner after the claim; the owner re-reads the state after each
+//!    change of waker, so a wake-up is never lost.
+//!
+//! Orderings: the claim is an `AcqRel` compare-and-swap and the owner reads the state with
+//! `Acquire`; together with the slot mutex this orders the slot writes before the owner's reads.
+
+use std::task::Waker;
+
+use crate::sync::{Arc, AtomicUsize, Mutex, Ordering};
+
+const WAITING: usize = 0;
+const ABORTED: usize = 1;
+const FIRST_CASE: usize = 2;
+
+/// One blocked operation: claimed at most once, woken by its claimer.
+#[derive(Debug)]
+pub(crate) struct Record {
+    /// `WAITING`, `ABORTED`, or `FIRST_CASE + case` once claimed (invariant 1).
+    state: AtomicUsize,
+    /// The waker of the task or thread that owns the record. Protected by its own lock, a leaf
+    /// in the lock order (taken under a channel lock, never the other way round).
+    waker: Mutex<Option<Waker>>,
+}
+
+impl Record {
+    /// A new record in the waiting state, woken through `waker`.
+    pub(crate) fn new(waker: &Waker) -> Arc<Record> {
+        Arc::new(Record {
+            state: AtomicUsize::new(WAITING),
+            waker: Mutex::new(Some(waker.clone())),
+        })
+    }
+
+    /// Claims the record for `case`. Returns `false` if it was already claimed or aborted.
+    /// The caller holds the lock of the channel on which `case` is registered (invariant 2).
+    pub(crate) fn try_claim(&self, case: usize) -> bool {
+        // AcqRel: Release publishes the claimer's slot work (invariant 3) to the owner's
+        // Acquire load in `selected`; Acquire orders the claimer after the owner's
+        // registration, which filled the send slot.
+        self.state
+            .compare_exchange(WAITING, FIRST_CASE + case, Ordering::AcqRel, Ordering::Acquire)
+            .is_ok()
+    }
+
+    /// The owner gives up. `Ok` if nobody had claimed the record; otherwise `Err(case)` with
+    /// the case that was claimed, which the owner must then complete (or pass on).
+    pub(crate) fn try_abort(&self) -> Result<(), usize> {
+        match self
+            .state
+            .compare_exchange(WAITING, ABORTED, Ordering::AcqRel, Ordering::Acquire)
+        {
+            Ok(_) => Ok(()),
+            Err(s) => {
+                debug_assert!(s >= FIRST_CASE, "a record is aborted only by its owner, once");
+                Err(s - FIRST_CASE)
+            }
+        }
+    }
+
+    /// The case that claimed the record, if any.
+    pub(crate) fn selected(&self) -> Option<usize> {
+        // Acquire pairs with the AcqRel claim in `try_claim`.
+        let s = self.state.load(Ordering::Acquire);
+        s.checked_sub(FIRST_CASE)
+    }
+
+    /// Whether the record can still be claimed.
+    pub(crate) fn is_waiting(&self) -> bool {
+        // Relaxed: only a hint for skipping stale entries; every decision is taken by the
+        // compare-and-swap in `try_claim`.
+        self.state.load(Ordering::Relaxed) == WAITING
+    }
+
+    /// Replaces the stored waker (a task may move between polls). The caller re-reads
+    /// `selected` afterwards, since a claimer may have taken the previous waker meanwhile.
+    pub(crate) fn set_waker(&self, waker: &Waker) {
+        let mut slot = self.waker.lock();
+        match &*slot {
+            Some(w) if w.will_wake(waker) => {}
+            _ => *slot = Some(waker.clone()),
+        }
+    }
+
+    /// Wakes the owner (called by the claimer after a successful claim: invariant 6).
+    pub(crate) fn wake(&self) {
+        let waker = self.waker.lock().take();
+        if let Some(w) = waker {
+            w.wake();
+        }
+    }
+}
+
+/// One case of a blocked operation, queued on one channel's wait list.
+#[derive(Debug)]
+pub(crate) struct Entry<T> {
+    /// The operation this case belongs to.
+    pub(crate) record: Arc<Record>,
+    /// The case's index within its operation (0 for a plain send or receive).
+    pub(crate) case: usize,
+    /// The hand-off slot (invariants 3 and 4).
+    pub(crate) slot: Mutex<Option<T>>,
+}
+
+impl<T> Entry<T> {
+    pub(crate) fn new(record: &Arc<Record>, case: usize, msg: Option<T>) -> Arc<Entry<T>> {
+        Arc::new(Entry {
+            record: record.clone(),
+            case,
+            slot: Mutex::new(msg),
+        })
+    }
+
+    /// Whether this entry belongs to the operation owning `record` (a select never
+    /// communicates with itself: go-reference B8.1).
+    pub(crate) fn is_from(&self, record: Option<&Arc<Record>>) -> bool {
+        record.is_some_and(|r| Arc::ptr_eq(r, &self.record))
+    }
+}

@@ -1,0 +1,96 @@
+//! Fast end-to-end checks of the core paths, for every flavor.
+use std::thread;
+
+use gochan::{bounded, unbounded, Receiver, Sender};
+
+fn flavors() -> Vec<(&'static str, (Sender<u64>, Receiver<u64>))> {
+    vec![
+        ("cap0", bounded(0)),
+        ("cap1", bounded(1)),
+        ("cap7", bounded(7)),
+        ("unbounded", unbounded()),
+    ]
+}
+
+#[test]
+fn mpmc_blocking_sum_is_exact() {
+    for (name, (tx, rx)) in flavors() {
+        let n = 2_000u64;
+        let senders: Vec<_> = (0..3)
+            .map(|s| {
+                let tx = tx.clone();
+                thread::spawn(move || {
+                    for i in 0..n {
+                        tx.send_blocking(s * n + i).unwrap();
+                    }
+                })
+            })
+            .collect();
+        drop(tx);
+        let receivers: Vec<_> = (0..3)
+            .map(|_| {
+                let rx = rx.clone();
+                thread::spawn(move || rx.iter().sum::<u64>())
+            })
+            .collect();
+        drop(rx);
+        for s in senders {
+            s.join().unwrap();
+        }
+        let total: u64 = receivers.into_iter().map(|r| r.join().unwrap()).sum();
+        let m = 3 * n;
+        assert_eq!(total, m * (m - 1) / 2, "{name}");
+    }
+}
+
+#[test]
+fn mpmc_async_sum_is_exact() {
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(2)
+        .build()
+        .unwrap();
+    for (name, (tx, rx)) in flavors() {
+        let n = 2_000u64;
+        let total = rt.block_on(async move {
+            let mut hs = Vec::new();
+            for s in 0..3 {
+                let tx = tx.clone();
+                hs.push(tokio::spawn(async move {
+                    for i in 0..n {
+                        tx.send(s * n + i).await.unwrap();
+                    }
+                    0
+                }));
+            }
+            drop(tx);
+            for _ in 0..3 {
+                let rx = rx.clone();
+                hs.push(tokio::spawn(async move {
+                    let mut sum = 0;
+                    while let Some(v) = rx.recv().await {
+                        sum += v;
+                    }
+                    sum
+                }));
+            }
+            let mut total = 0;
+            for h in hs {
+                total += h.await.unwrap();
+            }
+            total
+        });
+        let m = 3 * n;
+        assert_eq!(total, m * (m - 1) / 2, "{name}");
+    }
+}
+
+#[test]
+fn unbuffered_rendezvous_and_close() {
+    let (tx, rx) = bounded::<u64>(0);
+    assert!(tx.try_send(1).is_err());
+    let t = thread::spawn(move || rx.recv_blocking());
+    tx.send_blocking(9).unwrap();
+    assert_eq!(t.join().unwrap(), Some(9));
+    assert!(tx.is_closed(), "the last receiver went");
+    assert_eq!(tx.send_blocking(3).unwrap_err().into_inner(), 3);
+}
