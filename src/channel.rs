@@ -6,8 +6,8 @@ use std::time::{Duration, Instant};
 
 use crate::chan::Chan;
 use crate::error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
-use crate::future::{RecvFuture, SendFuture};
-use crate::sync::{Arc, Ordering};
+use crate::future::{OwnedRecv, OwnedSend, RecvFuture, SendFuture};
+use crate::sync::{Arc, Mutex, Ordering};
 use crate::waiter::block_on;
 
 /// Creates a channel of capacity `cap`: Go's `make(chan T, cap)`.
@@ -58,25 +58,33 @@ fn pair<T>(chan: Chan<T>) -> (Sender<T>, Receiver<T>) {
     // Relaxed: nobody else can see the channel yet.
     chan.sender_handles.store(1, Ordering::Relaxed);
     chan.receiver_handles.store(1, Ordering::Relaxed);
-    (Sender { chan: chan.clone() }, Receiver { chan: Some(chan) })
+    (Sender::from_chan(chan.clone()), Receiver::from_chan(Some(chan)))
 }
 
 /// A receiver over a channel that only the crate can feed or close (timers, `done()`).
 pub(crate) fn receiver_of<T>(chan: Arc<Chan<T>>) -> Receiver<T> {
     // Relaxed: as for `Clone`; the caller holds a reference.
     chan.receiver_handles.fetch_add(1, Ordering::Relaxed);
-    Receiver { chan: Some(chan) }
+    Receiver::from_chan(Some(chan))
+}
+
+/// A channel that only the crate closes: `close()` on its handles is refused, and dropping
+/// every receiver does not close it. The context's `done()` channel is one.
+pub(crate) fn sealed<T>() -> Arc<Chan<T>> {
+    Arc::new(Chan::new(Some(0), true, None))
 }
 
 /// A receiver that never receives anything: Go's nil channel (A3).
 pub(crate) fn nil_receiver<T>() -> Receiver<T> {
-    Receiver { chan: None }
+    Receiver::from_chan(None)
 }
 
 /// The sending half of a channel. Clone it for more senders; the last one dropped closes the
 /// channel (G2).
 pub struct Sender<T> {
     chan: Arc<Chan<T>>,
+    /// The send in flight through `Sink` (behind a lock only so the handle stays `Sync`).
+    pub(crate) sink: Mutex<Option<OwnedSend<T>>>,
 }
 
 /// The receiving half of a channel. Clone it for more receivers; the last one dropped closes
@@ -84,6 +92,8 @@ pub struct Sender<T> {
 pub struct Receiver<T> {
     /// `None` is a channel that never fires (`never()`, Background's `done()`).
     pub(crate) chan: Option<Arc<Chan<T>>>,
+    /// The receive in flight through `Stream` (behind a lock only so the handle stays `Sync`).
+    pub(crate) stream: Mutex<Option<OwnedRecv<T>>>,
 }
 
 impl<T> Sender<T> {
@@ -521,6 +531,13 @@ macro_rules! common_methods {
 }
 
 impl<T> Sender<T> {
+    fn from_chan(chan: Arc<Chan<T>>) -> Self {
+        Sender {
+            chan,
+            sink: Mutex::new(None),
+        }
+    }
+
     fn chan_opt(&self) -> Option<&Chan<T>> {
         Some(&self.chan)
     }
@@ -551,6 +568,13 @@ impl<T> Sender<T> {
 }
 
 impl<T> Receiver<T> {
+    fn from_chan(chan: Option<Arc<Chan<T>>>) -> Self {
+        Receiver {
+            chan,
+            stream: Mutex::new(None),
+        }
+    }
+
     fn chan_opt(&self) -> Option<&Chan<T>> {
         self.chan()
     }
@@ -581,9 +605,7 @@ impl<T> Clone for Sender<T> {
     fn clone(&self) -> Self {
         // Relaxed: the caller holds a handle, so the count cannot reach zero meanwhile.
         self.chan.sender_handles.fetch_add(1, Ordering::Relaxed);
-        Sender {
-            chan: self.chan.clone(),
-        }
+        Sender::from_chan(self.chan.clone())
     }
 }
 
@@ -602,9 +624,7 @@ impl<T> Clone for Receiver<T> {
             // Relaxed: as in `Sender::clone`.
             c.receiver_handles.fetch_add(1, Ordering::Relaxed);
         }
-        Receiver {
-            chan: self.chan.clone(),
-        }
+        Receiver::from_chan(self.chan.clone())
     }
 }
 

@@ -7,6 +7,7 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::chan::Chan;
+use crate::sync::Arc;
 use crate::error::SendError;
 use crate::select::case::{Case, RecvCase, SendCase};
 use crate::select::engine::{Engine, Outcome};
@@ -153,5 +154,87 @@ impl<T> std::fmt::Debug for SendFuture<'_, T> {
         f.debug_struct("SendFuture")
             .field("waiting", &self.engine.is_waiting())
             .finish_non_exhaustive()
+    }
+}
+
+/// A receive that owns its channel handle (for `Stream` and `sleep`, which cannot borrow).
+pub(crate) struct OwnedRecv<T> {
+    case: RecvCase<T, Arc<Chan<T>>>,
+    engine: Engine,
+}
+
+impl<T> OwnedRecv<T> {
+    pub(crate) fn new(chan: Arc<Chan<T>>) -> Self {
+        OwnedRecv {
+            case: RecvCase::new(Some(chan)),
+            engine: Engine::new(false, true),
+        }
+    }
+}
+
+impl<T> Unpin for OwnedRecv<T> {}
+
+impl<T> Future for OwnedRecv<T> {
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        let mut cases: [&mut dyn Case; 1] = [&mut this.case];
+        match this.engine.poll(cx, &mut cases) {
+            Poll::Ready(_) => Poll::Ready(this.case.take()),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for OwnedRecv<T> {
+    fn drop(&mut self) {
+        let mut cases: [&mut dyn Case; 1] = [&mut self.case];
+        self.engine.cancel(&mut cases);
+    }
+}
+
+impl<T> std::fmt::Debug for OwnedRecv<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("OwnedRecv")
+            .field("waiting", &self.engine.is_waiting())
+            .finish_non_exhaustive()
+    }
+}
+
+/// A send that owns its channel handle (for `Sink`).
+pub(crate) struct OwnedSend<T> {
+    case: SendCase<T, Arc<Chan<T>>>,
+    engine: Engine,
+}
+
+impl<T> OwnedSend<T> {
+    pub(crate) fn new(chan: Arc<Chan<T>>, msg: T) -> Self {
+        OwnedSend {
+            case: SendCase::new(Some(chan), msg),
+            engine: Engine::new(false, true),
+        }
+    }
+}
+
+impl<T> Unpin for OwnedSend<T> {}
+
+impl<T> Future for OwnedSend<T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        let this = self.get_mut();
+        let mut cases: [&mut dyn Case; 1] = [&mut this.case];
+        match this.engine.poll(cx, &mut cases) {
+            Poll::Ready(_) => Poll::Ready(this.case.take()),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T> Drop for OwnedSend<T> {
+    fn drop(&mut self) {
+        let mut cases: [&mut dyn Case; 1] = [&mut self.case];
+        self.engine.cancel(&mut cases);
     }
 }

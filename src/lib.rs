@@ -7,9 +7,21 @@ mod channel;
 mod error;
 mod future;
 pub mod select;
+mod stream;
 mod sync;
+pub mod time;
 mod waiter;
 
 pub use channel::{bounded, unbounded, IntoIter, Iter, Receiver, Sender, TryIter};
 pub use error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
 pub use future::{RecvFuture, SendFuture};
+pub use select::{Select, SelectedOperation};
+pub use time::{after, never, tick};
+
+/// Items the macros expand to; not part of the public API.
+#[doc(hidden)]
+pub mod __private {
+    pub use crate::select::case::Case;
+    pub use crate::select::engine::Outcome;
+    pub use crate::select::future::{select_blocking, RecvArg, SelectFuture, SendArg};
+}

@@ -91,3 +91,36 @@ pub(crate) fn spin_hint() {
     #[cfg(loom)]
     loom::thread::yield_now();
 }
+
+/// `Weak::new`-free downgrade and upgrade that also work under loom (which has no `Weak`:
+/// there the "weak" pointer is strong, which only matters for memory, never for a model).
+pub(crate) fn downgrade<T>(a: &Arc<T>) -> Weak<T> {
+    #[cfg(not(loom))]
+    {
+        Arc::downgrade(a)
+    }
+    #[cfg(loom)]
+    {
+        a.clone()
+    }
+}
+
+/// See [`downgrade`].
+pub(crate) fn upgrade<T>(w: &Weak<T>) -> Option<Arc<T>> {
+    #[cfg(not(loom))]
+    {
+        w.upgrade()
+    }
+    #[cfg(loom)]
+    {
+        Some(w.clone())
+    }
+}
+
+/// Primitives that are never modelled: the process-wide timer thread, which lives outside
+/// every loom model (a `static` cannot hold loom types). Models drive timer channels through
+/// `Chan::pump` instead ("the deadline fires now" as an explicit branch).
+pub(crate) mod real {
+    pub(crate) use std::sync::{Condvar, Mutex, OnceLock};
+    pub(crate) use std::thread;
+}

@@ -94,3 +94,88 @@ fn unbuffered_rendezvous_and_close() {
     assert!(tx.is_closed(), "the last receiver went");
     assert_eq!(tx.send_blocking(3).unwrap_err().into_inner(), 3);
 }
+
+#[test]
+fn select_blocking_basics() {
+    use gochan::{after, select_blocking};
+    use std::time::Duration;
+    let (a_tx, a) = bounded::<u64>(0);
+    let (b_tx, b) = bounded::<u64>(1);
+    b_tx.send_blocking(2).unwrap();
+    let got = select_blocking! {
+        recv(a) -> v => v.map(|x| x * 10),
+        recv(b) -> v => v,
+    };
+    assert_eq!(got, Some(2));
+    let d = select_blocking! {
+        recv(a) -> _ => 0,
+        recv(b) -> _ => 1,
+        default => 2,
+    };
+    assert_eq!(d, 2);
+    let keep_open = a_tx.clone();
+    let t = thread::spawn(move || {
+        select_blocking! {
+            send(a_tx, 5) -> r => r.is_ok(),
+            recv(after(Duration::from_secs(10))) -> _ => false,
+        }
+    });
+    assert_eq!(a.recv_blocking(), Some(5));
+    assert!(t.join().unwrap());
+    let timed_out = select_blocking! {
+        recv(a) -> _ => false,
+        recv(after(Duration::from_millis(5))) -> _ => true,
+    };
+    assert!(timed_out);
+    drop(keep_open);
+}
+
+#[test]
+fn select_both_ends_of_unbuffered() {
+    use gochan::select_blocking;
+    let (tx, rx) = bounded::<u64>(0);
+    let (tx2, rx2) = (tx.clone(), rx.clone());
+    let n = 500;
+    let t = thread::spawn(move || {
+        let mut got = 0;
+        for i in 0..n {
+            select_blocking! {
+                send(tx2, i) -> r => r.unwrap(),
+                recv(rx2) -> v => { v.unwrap(); got += 1; },
+            }
+        }
+        got
+    });
+    let mut got = 0;
+    for i in 0..n {
+        select_blocking! {
+            send(tx, i) -> r => r.unwrap(),
+            recv(rx) -> v => { v.unwrap(); got += 1; },
+        }
+    }
+    let other = t.join().unwrap();
+    assert_eq!(got + other, n, "every round pairs one send with one receive");
+}
+
+#[test]
+fn async_select_with_default_and_send() {
+    use gochan::select;
+    futures::executor::block_on(async {
+        let (tx, rx) = bounded::<u64>(1);
+        let r = select! {
+            send(tx, 1) -> r => r.is_ok(),
+            default => false,
+        };
+        assert!(r);
+        let r = select! {
+            send(tx, 2) -> _ => 0,
+            default => 1,
+        };
+        assert_eq!(r, 1);
+        let v = select! {
+            recv(rx) -> v => v,
+            recv(gochan::never::<u64>()) -> _ => None,
+        };
+        assert_eq!(v, Some(1));
+    });
+}

@@ -42,6 +42,13 @@ pub(crate) trait Source<T>: Send {
     fn take(&mut self, now: Instant) -> Option<T>;
     /// A receiver is about to wait: make sure the timer thread will call `Chan::pump`.
     fn on_wait(&mut self);
+    /// The timer thread is calling `Chan::pump` for the wake-up `on_wait` arranged.
+    fn on_fire(&mut self) {}
+    /// Stops (`None`) or re-arms the source; returns whether a value was pending (Go's
+    /// `Stop`/`Reset` result, D4.1, D5.1).
+    fn control(&mut self, _rearm: Option<(Instant, Option<std::time::Duration>)>) -> bool {
+        false
+    }
 }
 
 /// A waiter's entry as stored on a wait list.
@@ -56,7 +63,7 @@ pub(crate) struct State<T> {
 }
 
 /// The shared part of a channel.
-pub(crate) struct Chan<T> {
+pub struct Chan<T> {
     state: Mutex<State<T>>,
     /// `None` for unbounded.
     cap: Option<usize>,
@@ -266,6 +273,9 @@ impl<T> Chan<T> {
         let mut later: Deferred<T> = Deferred::default();
         {
             let mut st = self.lock();
+            if let Some(s) = st.source.as_mut() {
+                s.on_fire();
+            }
             let now = Instant::now();
             while st.receivers.len() > 0 {
                 let Some(v) = st.source.as_mut().and_then(|s| s.take(now)) else {
@@ -288,6 +298,30 @@ impl<T> Chan<T> {
             self.publish(&st);
         }
         later.run();
+    }
+}
+
+impl<T> Chan<T> {
+    /// Stops or re-arms the channel's source (see [`Source::control`]), and arranges a
+    /// wake-up if receivers are waiting.
+    pub(crate) fn control(&self, rearm: Option<(Instant, Option<std::time::Duration>)>) -> bool {
+        let mut st = self.lock();
+        let waiting = st.receivers.len() > 0;
+        match st.source.as_mut() {
+            Some(s) => {
+                let was = s.control(rearm);
+                if waiting {
+                    s.on_wait();
+                }
+                was
+            }
+            None => false,
+        }
+    }
+
+    /// Installs the source of a timer channel (which needs the channel's address first).
+    pub(crate) fn set_source(&self, source: Box<dyn Source<T>>) {
+        self.lock().source = Some(source);
     }
 }
 

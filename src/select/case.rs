@@ -9,8 +9,8 @@ use crate::error::SendError;
 use crate::sync::Arc;
 use crate::waiter::{Key, Record};
 
-/// What a case reports when it registers.
-pub(crate) enum Registered {
+/// What a case reports when it registers (internal to the select protocol).
+pub enum Registered {
     Queued,
     Committed,
     Claimed,
@@ -18,7 +18,7 @@ pub(crate) enum Registered {
 }
 
 /// The engine's view of one case.
-pub(crate) trait Case {
+pub trait Case {
     /// A nil case is never ready (A3.4).
     fn is_nil(&self) -> bool;
     /// Attempts the operation at once, without a record. `true` if it completed.
@@ -35,7 +35,7 @@ pub(crate) trait Case {
 }
 
 /// A receive case over a borrowed (`&Chan`) or owned (`Arc<Chan>`) channel.
-pub(crate) struct RecvCase<T, C> {
+pub struct RecvCase<T, C> {
     chan: Option<C>,
     waiting: Option<(Waiter<T>, Key)>,
     /// `Some(v)` once the case completed; `v == None` means closed.
@@ -52,7 +52,7 @@ impl<T, C: Deref<Target = Chan<T>>> RecvCase<T, C> {
     }
 
     /// Takes the result of a completed case.
-    pub(crate) fn take(&mut self) -> Option<T> {
+    pub fn take(&mut self) -> Option<T> {
         self.result.take().expect("the selected receive case has a result")
     }
 }
@@ -122,7 +122,7 @@ impl<T, C: Deref<Target = Chan<T>>> Case for RecvCase<T, C> {
 }
 
 /// A send case. The message stays with the case unless the case wins (B2.2).
-pub(crate) struct SendCase<T, C> {
+pub struct SendCase<T, C> {
     chan: Option<C>,
     msg: Option<T>,
     waiting: Option<(Waiter<T>, Key)>,
@@ -140,7 +140,7 @@ impl<T, C: Deref<Target = Chan<T>>> SendCase<T, C> {
     }
 
     /// Takes the result of a completed case.
-    pub(crate) fn take(&mut self) -> Result<(), SendError<T>> {
+    pub fn take(&mut self) -> Result<(), SendError<T>> {
         self.result.take().expect("the selected send case has a result")
     }
 

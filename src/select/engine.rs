@@ -32,7 +32,7 @@ use crate::waiter::Record;
 
 /// How an operation ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum Outcome {
+pub enum Outcome {
     /// This case completed.
     Case(usize),
     /// Nothing was ready and the select has a `default`.

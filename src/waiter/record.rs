@@ -34,7 +34,7 @@ const FIRST_CASE: usize = 2;
 
 /// One blocked operation: claimed at most once, woken by its claimer.
 #[derive(Debug)]
-pub(crate) struct Record {
+pub struct Record {
     /// `WAITING`, `ABORTED`, or `FIRST_CASE + case` once claimed (invariant 1).
     state: AtomicUsize,
     /// The waker of the task or thread that owns the record. Protected by its own lock, a leaf
