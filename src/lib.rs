@@ -25,3 +25,13 @@ pub mod __private {
     pub use crate::select::engine::Outcome;
     pub use crate::select::future::{select_blocking, RecvArg, SelectFuture, SendArg};
 }
+
+/// Internals the loom models drive directly (built only with `--cfg loom`).
+#[cfg(loom)]
+#[doc(hidden)]
+pub mod __loom {
+    /// Plays the timer thread: delivers a due timer value to a waiting receiver.
+    pub fn pump_timer(t: &crate::time::Timer) {
+        t.receiver().raw().expect("a timer has a channel").pump();
+    }
+}

@@ -179,3 +179,14 @@ fn async_select_with_default_and_send() {
         assert_eq!(v, Some(1));
     });
 }
+
+#[test]
+fn close_wakes_blocked_receiver_threads() {
+    for _ in 0..200 {
+        let (tx, rx) = bounded::<u32>(0);
+        let t = thread::spawn(move || rx.recv_blocking());
+        thread::sleep(std::time::Duration::from_micros(50));
+        assert!(tx.close());
+        assert_eq!(t.join().unwrap(), None);
+    }
+}

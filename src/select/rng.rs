@@ -77,6 +77,9 @@ pub(crate) enum Order {
 
 impl Order {
     pub(crate) fn new(n: usize, biased: bool) -> Order {
+        // Under loom every run must replay the same choices: the model explores the
+        // interleavings, the random order would only make them unrepeatable.
+        let biased = biased || cfg!(loom);
         // Inside-out Fisher–Yates (B10.2): place case i at a uniform j in 0..=i and move the
         // occupant of j to i.
         if n <= 16 {

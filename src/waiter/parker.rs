@@ -8,8 +8,11 @@
 //!
 //! # Invariants
 //!
-//! 1. `notified` is set by `unpark` before it takes the lock and notifies; `park` re-checks it
-//!    under the lock before waiting, so a notification is never lost.
+//! 1. `notified` is set by a wake *under the lock*, and `park` re-checks it under the lock
+//!    before each wait, so a notification is never lost. (Setting it before taking the lock
+//!    is not enough: nothing would then order the store after an earlier consuming `swap`,
+//!    and loom finds the execution where the wake is swallowed.) The spin reads it without
+//!    the lock, which can only miss a wake and fall through to the locked path.
 //! 2. A waiting thread uses no CPU after the bounded spin (G8).
 
 use std::future::Future;
@@ -79,10 +82,11 @@ impl Wake for Parker {
     }
 
     fn wake_by_ref(self: &StdArc<Self>) {
-        // Invariant 1: set the flag, then lock so a thread between its check and its wait
-        // has released the lock (by waiting) before we notify.
+        // Invariant 1.
+        let guard = self.lock.lock();
+        // Release pairs with the Acquire swap in `take`.
         self.notified.store(true, Ordering::Release);
-        drop(self.lock.lock());
+        drop(guard);
         self.cv.notify_one();
     }
 }
