@@ -58,7 +58,10 @@ fn pair<T>(chan: Chan<T>) -> (Sender<T>, Receiver<T>) {
     // Relaxed: nobody else can see the channel yet.
     chan.sender_handles.store(1, Ordering::Relaxed);
     chan.receiver_handles.store(1, Ordering::Relaxed);
-    (Sender::from_chan(chan.clone()), Receiver::from_chan(Some(chan)))
+    (
+        Sender::from_chan(chan.clone()),
+        Receiver::from_chan(Some(chan)),
+    )
 }
 
 /// A receiver over a channel that only the crate can feed or close (timers, `done()`).

@@ -7,10 +7,10 @@ use std::pin::Pin;
 use std::task::{Context, Poll};
 
 use crate::chan::Chan;
-use crate::sync::Arc;
 use crate::error::SendError;
 use crate::select::case::{Case, RecvCase, SendCase};
 use crate::select::engine::{Engine, Outcome};
+use crate::sync::Arc;
 
 /// The future returned by [`Receiver::recv`](crate::Receiver::recv).
 ///
@@ -111,7 +111,10 @@ impl<'a, T> SendFuture<'a, T> {
         if self.case.try_now() {
             Ok(self.case.take())
         } else {
-            Err(self.case.take_msg().expect("an unsent case holds its message"))
+            Err(self
+                .case
+                .take_msg()
+                .expect("an unsent case holds its message"))
         }
     }
 
@@ -120,7 +123,10 @@ impl<'a, T> SendFuture<'a, T> {
         let mut cases: [&mut dyn Case; 1] = [&mut self.case];
         match self.engine.abort(&mut cases) {
             Some(_) => Ok(self.case.take()),
-            None => Err(self.case.take_msg().expect("an unsent case holds its message")),
+            None => Err(self
+                .case
+                .take_msg()
+                .expect("an unsent case holds its message")),
         }
     }
 }

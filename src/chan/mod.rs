@@ -31,7 +31,7 @@ use std::time::Instant;
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
 use crate::waiter::{Entry, Key, Record, WaitList};
 
-pub(crate) use ops::{entry, Reg, RecvNow, SendNow};
+pub(crate) use ops::{entry, RecvNow, Reg, SendNow};
 
 /// A producer of values for a timer channel (`after`, `tick`): values are computed when
 /// received, so a stopped or reset timer can never deliver a stale one (Go 1.23, D2.5).
@@ -121,7 +121,11 @@ impl<T> Deferred<T> {
 
 impl<T> Chan<T> {
     /// A new channel; `cap == None` is unbounded, `Some(0)` unbuffered.
-    pub(crate) fn new(cap: Option<usize>, sealed: bool, source: Option<Box<dyn Source<T>>>) -> Chan<T> {
+    pub(crate) fn new(
+        cap: Option<usize>,
+        sealed: bool,
+        source: Option<Box<dyn Source<T>>>,
+    ) -> Chan<T> {
         if let Some(c) = cap {
             check_capacity::<T>(c);
         }
@@ -185,8 +189,10 @@ impl<T> Chan<T> {
     pub(crate) fn publish(&self, st: &State<T>) {
         // Relaxed: snapshots only (module docs).
         self.len.store(st.buf.len(), Ordering::Relaxed);
-        self.blocked_senders.store(st.senders.len(), Ordering::Relaxed);
-        self.blocked_receivers.store(st.receivers.len(), Ordering::Relaxed);
+        self.blocked_senders
+            .store(st.senders.len(), Ordering::Relaxed);
+        self.blocked_receivers
+            .store(st.receivers.len(), Ordering::Relaxed);
     }
 
     /// Closes the channel. Returns `false` if it was already closed.
@@ -328,7 +334,11 @@ impl<T> Chan<T> {
 /// Panics with a clear message if `cap` messages of `T` could never be allocated.
 fn check_capacity<T>(cap: usize) {
     let size = std::mem::size_of::<T>();
-    let limit = if size == 0 { usize::MAX } else { isize::MAX as usize / size };
+    let limit = if size == 0 {
+        usize::MAX
+    } else {
+        isize::MAX as usize / size
+    };
     if cap > limit {
         panic!(
             "gochan::bounded: capacity {cap} exceeds the limit of {limit} messages of {size} bytes"

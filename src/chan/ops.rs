@@ -8,8 +8,8 @@ use std::time::Instant;
 
 use super::{Chan, Deferred, State, Waiter};
 use crate::sync::Arc;
-use crate::waiter::{Entry, Key, Record};
 use crate::waiter::list::Pick;
+use crate::waiter::{Entry, Key, Record};
 
 /// The outcome of an immediate send.
 pub(crate) enum SendNow<T> {
@@ -111,6 +111,7 @@ impl<T> Chan<T> {
         match hand_to_receiver(st, msg, me) {
             Ok(rec) => {
                 later.wake(rec);
+                self.publish(st);
                 SendNow::Sent
             }
             Err(msg) => {
@@ -209,7 +210,11 @@ impl<T> Chan<T> {
             if !me.try_claim(entry.case) {
                 return Reg::Claimed;
             }
-            let msg = entry.slot.lock().take().expect("a registering send holds its message");
+            let msg = entry
+                .slot
+                .lock()
+                .take()
+                .expect("a registering send holds its message");
             return match self.send_now(&mut st, msg, Some(me), later) {
                 SendNow::Sent => Reg::Committed(Ok(())),
                 SendNow::Closed(m) => Reg::Committed(Err(m)),

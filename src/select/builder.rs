@@ -193,10 +193,18 @@ impl<'a> Select<'a> {
         self.cases.is_empty()
     }
 
-    fn run(mut self, has_default: bool, deadline: Option<Instant>) -> Result<SelectedOperation<'a>, Select<'a>> {
+    fn run(
+        mut self,
+        has_default: bool,
+        deadline: Option<Instant>,
+    ) -> Result<SelectedOperation<'a>, Select<'a>> {
         let mut engine = Engine::new(has_default, self.biased);
         let outcome = {
-            let mut cases: Vec<&mut dyn Case> = self.cases.iter_mut().map(|c| c.as_mut() as &mut dyn Case).collect();
+            let mut cases: Vec<&mut dyn Case> = self
+                .cases
+                .iter_mut()
+                .map(|c| c.as_mut() as &mut dyn Case)
+                .collect();
             let mut fut = Driver {
                 engine: &mut engine,
                 cases: &mut cases,
@@ -207,7 +215,10 @@ impl<'a> Select<'a> {
             }
         };
         match outcome {
-            Some(Outcome::Case(index)) => Ok(SelectedOperation { cases: self.cases, index }),
+            Some(Outcome::Case(index)) => Ok(SelectedOperation {
+                cases: self.cases,
+                index,
+            }),
             _ => Err(self),
         }
     }
@@ -316,7 +327,8 @@ pub struct SelectBuilderFuture<'a> {
 
 impl std::fmt::Debug for SelectBuilderFuture<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SelectBuilderFuture").finish_non_exhaustive()
+        f.debug_struct("SelectBuilderFuture")
+            .finish_non_exhaustive()
     }
 }
 
@@ -326,12 +338,19 @@ impl<'a> Future for SelectBuilderFuture<'a> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SelectedOperation<'a>> {
         let this = self.get_mut();
         let sel = this.select.as_mut().expect("polled after completion");
-        let mut cases: Vec<&mut dyn Case> = sel.cases.iter_mut().map(|c| c.as_mut() as &mut dyn Case).collect();
+        let mut cases: Vec<&mut dyn Case> = sel
+            .cases
+            .iter_mut()
+            .map(|c| c.as_mut() as &mut dyn Case)
+            .collect();
         match this.engine.poll(cx, &mut cases) {
             Poll::Ready(Outcome::Case(index)) => {
                 drop(cases);
                 let sel = this.select.take().expect("present until completion");
-                Poll::Ready(SelectedOperation { cases: sel.cases, index })
+                Poll::Ready(SelectedOperation {
+                    cases: sel.cases,
+                    index,
+                })
             }
             Poll::Ready(Outcome::Default) => unreachable!("no default in an async Select"),
             Poll::Pending => Poll::Pending,
@@ -342,7 +361,11 @@ impl<'a> Future for SelectBuilderFuture<'a> {
 impl Drop for SelectBuilderFuture<'_> {
     fn drop(&mut self) {
         if let Some(sel) = self.select.as_mut() {
-            let mut cases: Vec<&mut dyn Case> = sel.cases.iter_mut().map(|c| c.as_mut() as &mut dyn Case).collect();
+            let mut cases: Vec<&mut dyn Case> = sel
+                .cases
+                .iter_mut()
+                .map(|c| c.as_mut() as &mut dyn Case)
+                .collect();
             self.engine.cancel(&mut cases);
         }
     }
@@ -357,7 +380,9 @@ pub struct SelectedOperation<'a> {
 
 impl std::fmt::Debug for SelectedOperation<'_> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SelectedOperation").field("index", &self.index).finish()
+        f.debug_struct("SelectedOperation")
+            .field("index", &self.index)
+            .finish()
     }
 }
 

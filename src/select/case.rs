@@ -4,7 +4,7 @@
 
 use std::ops::Deref;
 
-use crate::chan::{Chan, Deferred, Reg, RecvNow, SendNow, Waiter};
+use crate::chan::{Chan, Deferred, RecvNow, Reg, SendNow, Waiter};
 use crate::error::SendError;
 use crate::sync::Arc;
 use crate::waiter::{Key, Record};
@@ -53,7 +53,9 @@ impl<T, C: Deref<Target = Chan<T>>> RecvCase<T, C> {
 
     /// Takes the result of a completed case.
     pub fn take(&mut self) -> Option<T> {
-        self.result.take().expect("the selected receive case has a result")
+        self.result
+            .take()
+            .expect("the selected receive case has a result")
     }
 }
 
@@ -63,7 +65,9 @@ impl<T, C: Deref<Target = Chan<T>>> Case for RecvCase<T, C> {
     }
 
     fn try_now(&mut self) -> bool {
-        let Some(chan) = self.chan.as_deref() else { return false };
+        let Some(chan) = self.chan.as_deref() else {
+            return false;
+        };
         let mut later = Deferred::default();
         let out = {
             let mut st = chan.lock();
@@ -79,7 +83,9 @@ impl<T, C: Deref<Target = Chan<T>>> Case for RecvCase<T, C> {
     }
 
     fn register(&mut self, record: &Arc<Record>, index: usize) -> Registered {
-        let Some(chan) = self.chan.as_deref() else { return Registered::Queued };
+        let Some(chan) = self.chan.as_deref() else {
+            return Registered::Queued;
+        };
         let entry = crate::chan::entry(record, index, None);
         let mut later = Deferred::default();
         let reg = chan.register_recv(&entry, &mut later);
@@ -107,7 +113,10 @@ impl<T, C: Deref<Target = Chan<T>>> Case for RecvCase<T, C> {
     fn withdraw(&mut self) {
         if let (Some(chan), Some((entry, key))) = (self.chan.as_deref(), self.waiting.take()) {
             chan.withdraw(key, false);
-            debug_assert!(entry.slot.lock().is_none(), "an unclaimed receive slot is empty");
+            debug_assert!(
+                entry.slot.lock().is_none(),
+                "an unclaimed receive slot is empty"
+            );
         }
     }
 
@@ -141,7 +150,9 @@ impl<T, C: Deref<Target = Chan<T>>> SendCase<T, C> {
 
     /// Takes the result of a completed case.
     pub fn take(&mut self) -> Result<(), SendError<T>> {
-        self.result.take().expect("the selected send case has a result")
+        self.result
+            .take()
+            .expect("the selected send case has a result")
     }
 
     /// The message, if the case has not sent it (it lost, or never ran).
@@ -156,7 +167,9 @@ impl<T, C: Deref<Target = Chan<T>>> Case for SendCase<T, C> {
     }
 
     fn try_now(&mut self) -> bool {
-        let Some(chan) = self.chan.as_deref() else { return false };
+        let Some(chan) = self.chan.as_deref() else {
+            return false;
+        };
         let msg = self.msg.take().expect("an unsent case holds its message");
         let mut later = Deferred::default();
         let out = {
@@ -176,7 +189,9 @@ impl<T, C: Deref<Target = Chan<T>>> Case for SendCase<T, C> {
     }
 
     fn register(&mut self, record: &Arc<Record>, index: usize) -> Registered {
-        let Some(chan) = self.chan.as_deref() else { return Registered::Queued };
+        let Some(chan) = self.chan.as_deref() else {
+            return Registered::Queued;
+        };
         let entry = crate::chan::entry(record, index, self.msg.take());
         let mut later = Deferred::default();
         let reg = chan.register_send(&entry, &mut later);

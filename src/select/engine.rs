@@ -60,7 +60,11 @@ impl Engine {
     }
 
     /// Drives the operation; see the module docs.
-    pub(crate) fn poll(&mut self, cx: &mut Context<'_>, cases: &mut [&mut dyn Case]) -> Poll<Outcome> {
+    pub(crate) fn poll(
+        &mut self,
+        cx: &mut Context<'_>,
+        cases: &mut [&mut dyn Case],
+    ) -> Poll<Outcome> {
         assert!(!self.done, "a completed select was polled again");
         if let Some((record, _)) = &self.waiting {
             let record = record.clone();
@@ -161,7 +165,9 @@ impl Engine {
 
     /// The operation is dropped before completing (see "Cancel safety").
     pub(crate) fn cancel(&mut self, cases: &mut [&mut dyn Case]) {
-        let Some((record, queued)) = self.waiting.take() else { return };
+        let Some((record, queued)) = self.waiting.take() else {
+            return;
+        };
         match record.try_abort() {
             Ok(()) => withdraw(cases, &queued, usize::MAX),
             Err(k) => {

@@ -35,7 +35,11 @@ fn deadline_after(d: Duration) -> Option<Instant> {
 
 fn timer_chan(deadline: Option<Instant>, period: Option<Duration>) -> Arc<Chan<Instant>> {
     let chan = Arc::new(Chan::new(Some(0), true, None));
-    chan.set_source(Box::new(TimerSource::new(downgrade(&chan), deadline, period)));
+    chan.set_source(Box::new(TimerSource::new(
+        downgrade(&chan),
+        deadline,
+        period,
+    )));
     chan
 }
 
@@ -172,7 +176,10 @@ impl Ticker {
     /// If `d` is zero, as Go's `NewTicker` does (D8.1): a zero period is a bug, not a state.
     /// Use [`tick`] for a form that returns a silent channel instead.
     pub fn new(d: Duration) -> Ticker {
-        assert!(!d.is_zero(), "gochan::time::Ticker::new: the period must be positive");
+        assert!(
+            !d.is_zero(),
+            "gochan::time::Ticker::new: the period must be positive"
+        );
         Ticker {
             rx: receiver_of(timer_chan(deadline_after(d), Some(d))),
         }
@@ -198,7 +205,10 @@ impl Ticker {
     ///
     /// If `d` is zero, as Go's `Ticker.Reset` does.
     pub fn reset(&self, d: Duration) {
-        assert!(!d.is_zero(), "gochan::time::Ticker::reset: the period must be positive");
+        assert!(
+            !d.is_zero(),
+            "gochan::time::Ticker::reset: the period must be positive"
+        );
         match deadline_after(d) {
             Some(at) => self.chan().control(Some((at, Some(d)))),
             None => self.chan().control(None),

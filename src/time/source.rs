@@ -30,7 +30,11 @@ pub(crate) struct TimerSource {
 }
 
 impl TimerSource {
-    pub(crate) fn new(chan: Weak<Chan<Instant>>, deadline: Option<Instant>, period: Option<Duration>) -> Self {
+    pub(crate) fn new(
+        chan: Weak<Chan<Instant>>,
+        deadline: Option<Instant>,
+        period: Option<Duration>,
+    ) -> Self {
         TimerSource {
             chan,
             deadline,

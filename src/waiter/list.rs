@@ -101,7 +101,10 @@ impl<E> WaitList<E> {
         let mut i = self.head;
         while i != NIL {
             let next = self.nodes[i].next;
-            let value = self.nodes[i].value.as_ref().expect("linked nodes hold values");
+            let value = self.nodes[i]
+                .value
+                .as_ref()
+                .expect("linked nodes hold values");
             match pick(value) {
                 Pick::Take => return Some(self.unlink(i)),
                 Pick::Discard => drop(self.unlink(i)),
@@ -116,7 +119,12 @@ impl<E> WaitList<E> {
     pub(crate) fn any(&self, mut pred: impl FnMut(&E) -> bool) -> bool {
         let mut i = self.head;
         while i != NIL {
-            if pred(self.nodes[i].value.as_ref().expect("linked nodes hold values")) {
+            if pred(
+                self.nodes[i]
+                    .value
+                    .as_ref()
+                    .expect("linked nodes hold values"),
+            ) {
                 return true;
             }
             i = self.nodes[i].next;
@@ -145,7 +153,10 @@ impl<E> WaitList<E> {
         } else {
             self.nodes[next].prev = prev;
         }
-        let value = self.nodes[i].value.take().expect("linked nodes hold values");
+        let value = self.nodes[i]
+            .value
+            .take()
+            .expect("linked nodes hold values");
         self.nodes[i].next = self.free;
         self.free = i;
         self.len -= 1;

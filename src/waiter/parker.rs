@@ -99,7 +99,10 @@ fn new_waker() -> (StdArc<Parker>, Waker) {
 
 /// Runs `fut` to completion on this thread, or until `deadline`. On timeout it returns `None`
 /// and leaves the future to the caller, who cancels it (and so gets its message back).
-pub(crate) fn block_on<F: Future + Unpin>(fut: &mut F, deadline: Option<Instant>) -> Option<F::Output> {
+pub(crate) fn block_on<F: Future + Unpin>(
+    fut: &mut F,
+    deadline: Option<Instant>,
+) -> Option<F::Output> {
     #[cfg(not(loom))]
     {
         thread_local! {

@@ -58,7 +58,12 @@ impl Record {
         // Acquire load in `selected`; Acquire orders the claimer after the owner's
         // registration, which filled the send slot.
         self.state
-            .compare_exchange(WAITING, FIRST_CASE + case, Ordering::AcqRel, Ordering::Acquire)
+            .compare_exchange(
+                WAITING,
+                FIRST_CASE + case,
+                Ordering::AcqRel,
+                Ordering::Acquire,
+            )
             .is_ok()
     }
 
@@ -71,7 +76,10 @@ impl Record {
         {
             Ok(_) => Ok(()),
             Err(s) => {
-                debug_assert!(s >= FIRST_CASE, "a record is aborted only by its owner, once");
+                debug_assert!(
+                    s >= FIRST_CASE,
+                    "a record is aborted only by its owner, once"
+                );
                 Err(s - FIRST_CASE)
             }
         }
