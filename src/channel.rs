@@ -338,7 +338,7 @@ impl<T> Receiver<T> {
     ///
     /// ```
     /// use std::time::{Duration, Instant};
-    /// let (tx, rx) = gochan::bounded(1);
+    /// let (tx, rx) = gochan::bounded::<u8>(1);
     /// drop(tx);
     /// let r = rx.recv_deadline(Instant::now() + Duration::from_secs(1));
     /// assert!(r.unwrap_err().is_closed());

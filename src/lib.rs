@@ -1,4 +1,94 @@
-//! Go's concurrency for Rust, with Go's semantics.
+//! Go's concurrency for Rust, with Go's semantics: channels, `select`, timers and
+//! `context`, for async code on any runtime and for plain threads.
+//!
+//! # Channels
+//!
+//! [`bounded`]`(n)` is Go's `make(chan T, n)`; [`bounded`]`(0)` is the unbuffered channel, where
+//! a send completes only when a receiver has taken the message. [`unbounded`] never blocks a
+//! sender. Both halves can be cloned: many senders and many receivers.
+//!
+//! ```
+//! use gochan::bounded;
+//!
+//! let (tx, rx) = bounded(0);               // ch := make(chan int)
+//! std::thread::spawn(move || {
+//!     for i in 0..3 {
+//!         tx.send_blocking(i).unwrap();    // ch <- i
+//!     }
+//! });                                      // the last sender dropped closes the channel
+//! let got: Vec<i32> = rx.iter().collect(); // for v := range ch
+//! assert_eq!(got, vec![0, 1, 2]);
+//! ```
+//!
+//! Every operation has three forms: async (`send`, `recv`), blocking (`send_blocking`,
+//! `recv_blocking`, with `_timeout` and `_deadline` variants) and non-blocking (`try_send`,
+//! `try_recv`). The async futures need no particular runtime: tokio, smol, async-std or
+//! `futures::executor` all drive them.
+//!
+//! Where Go panics, gochan returns a value: a send on a closed channel gives the message back
+//! in `Err`, a second `close()` returns `false`, and a receive on a closed, drained channel
+//! returns `None` (Go's `v, ok := <-ch` with `ok == false`).
+//!
+//! ```
+//! # futures::executor::block_on(async {
+//! let (tx, rx) = gochan::bounded(1);
+//! tx.send("job").await.unwrap();
+//! assert!(tx.close());
+//! assert_eq!(rx.recv().await, Some("job")); // buffered messages survive close
+//! assert_eq!(rx.recv().await, None);
+//! assert_eq!(tx.send("late").await.unwrap_err().into_inner(), "late");
+//! # });
+//! ```
+//!
+//! # Select
+//!
+//! [`select!`] (async) and [`select_blocking!`] (threads) wait on several operations and run
+//! exactly one, chosen uniformly at random among the ready ones, like Go's `select`. Send
+//! cases work too, on unbuffered channels as well; a losing send never delivers its message.
+//! Timeouts are ordinary cases over [`after`].
+//!
+//! ```
+//! use std::time::Duration;
+//! use gochan::{after, bounded, select_blocking};
+//!
+//! let (jobs_tx, jobs) = bounded::<u32>(0);
+//! let (quit_tx, quit) = bounded::<()>(0);
+//! std::thread::spawn(move || {
+//!     jobs_tx.send_blocking(42).unwrap();
+//!     drop(quit_tx); // closing quit wakes the select below
+//! });
+//! let mut seen = Vec::new();
+//! loop {
+//!     select_blocking! {
+//!         recv(jobs) -> job => seen.push(job.unwrap()),
+//!         recv(quit) -> _ => break,
+//!         recv(after(Duration::from_secs(10))) -> _ => panic!("timed out"),
+//!     }
+//! }
+//! assert_eq!(seen, vec![42]);
+//! ```
+//!
+//! Note that `break` in a case body leaves the enclosing loop: the body runs in the caller's
+//! scope, which is also what lets it `return`, use `?` and (in `select!`) `.await`. For a set
+//! of cases known only at run time, use [`Select`] (Go's `reflect.Select`).
+//!
+//! # Timers
+//!
+//! [`after`], [`tick`], [`never`], [`time::Timer`], [`time::Ticker`] and [`time::sleep`]
+//! follow Go 1.23: no stale value after `stop` or `reset`, the value is the scheduled
+//! instant, slow tickers drop ticks. One lazily started thread serves every timer.
+//!
+//! # Guarantees
+//!
+//! - A select commits exactly one case; the others have no effect.
+//! - A select with `default`, and every `try_` operation, is linearizable: it reports "not
+//!   ready" only if at one instant nothing was ready.
+//! - Dropping a pending future never loses a message: a message already handed to a dropped
+//!   receive goes to another receiver or back to the front of the channel.
+//! - Blocked threads and tasks use no CPU; blocked waiters are served in arrival order.
+//! - Happens-before as in Go's memory model: a capacity-1 channel works as a mutex.
+//!
+//! Each protocol is model-checked with loom (`loom-tests/`).
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 

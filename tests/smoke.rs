@@ -154,7 +154,11 @@ fn select_both_ends_of_unbuffered() {
         }
     }
     let other = t.join().unwrap();
-    assert_eq!(got + other, n, "every round pairs one send with one receive");
+    assert_eq!(
+        got + other,
+        n,
+        "every round pairs one send with one receive"
+    );
 }
 
 #[test]
