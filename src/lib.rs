@@ -56,11 +56,15 @@
 //! std::thread::spawn(move || {
 //!     jobs_tx.send_blocking(42).unwrap();
 //!     drop(quit_tx); // closing quit wakes the select below
+//!     drop(jobs_tx); // a closed channel is ready too: its receive yields None
 //! });
 //! let mut seen = Vec::new();
 //! loop {
 //!     select_blocking! {
-//!         recv(jobs) -> job => seen.push(job.unwrap()),
+//!         recv(jobs) -> job => match job {
+//!             Some(j) => seen.push(j),
+//!             None => break,
+//!         },
 //!         recv(quit) -> _ => break,
 //!         recv(after(Duration::from_secs(10))) -> _ => panic!("timed out"),
 //!     }

@@ -89,16 +89,19 @@ impl<T> std::fmt::Debug for Chan<T> {
     }
 }
 
-/// Records to wake and messages to drop once the lock is released (invariant 4).
+/// Records to wake and messages to drop once the lock is released (invariant 4). The first
+/// record is kept inline: most operations wake at most one peer and allocate nothing here.
 pub(crate) struct Deferred<T> {
-    wake: Vec<Arc<Record>>,
+    first: Option<Arc<Record>>,
+    more: Vec<Arc<Record>>,
     drop: Vec<T>,
 }
 
 impl<T> Default for Deferred<T> {
     fn default() -> Self {
         Deferred {
-            wake: Vec::new(),
+            first: None,
+            more: Vec::new(),
             drop: Vec::new(),
         }
     }
@@ -106,13 +109,20 @@ impl<T> Default for Deferred<T> {
 
 impl<T> Deferred<T> {
     pub(crate) fn wake(&mut self, r: Arc<Record>) {
-        self.wake.push(r);
+        if self.first.is_none() {
+            self.first = Some(r);
+        } else {
+            self.more.push(r);
+        }
     }
 
     /// Wakes and drops; a panicking `Drop` of a message cannot leave a lock poisoned or a
     /// waiter asleep, since every waiter is woken first.
     pub(crate) fn run(self) {
-        for r in self.wake {
+        if let Some(r) = self.first {
+            r.wake();
+        }
+        for r in self.more {
             r.wake();
         }
         drop(self.drop);

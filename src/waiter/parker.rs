@@ -13,7 +13,9 @@
 //!    is not enough: nothing would then order the store after an earlier consuming `swap`,
 //!    and loom finds the execution where the wake is swallowed.) The spin reads it without
 //!    the lock, which can only miss a wake and fall through to the locked path.
-//! 2. A waiting thread uses no CPU after the bounded spin (G8).
+//! 2. `sleeping` (under the lock) is true exactly while the thread waits on the condition
+//!    variable, so a wake notifies only a sleeper.
+//! 3. A waiting thread uses no CPU after the bounded spin and yields (G8).
 
 use std::future::Future;
 use std::pin::Pin;
@@ -23,13 +25,18 @@ use std::time::Instant;
 
 use crate::sync::{spin_hint, wait, wait_timeout, AtomicBool, Condvar, Mutex, Ordering};
 
-/// Spins before parking (none under loom, where spinning only grows the state space).
-const SPIN_LIMIT: u32 = if cfg!(loom) { 0 } else { 200 };
+/// Busy spins before parking, then yields (none under loom, where spinning only grows the
+/// state space). About a microsecond of spinning and a few yields cover a peer that answers
+/// at once, which is the common case of a rendezvous; after that the thread sleeps.
+const SPIN_LIMIT: u32 = if cfg!(loom) { 0 } else { 64 };
+const YIELD_LIMIT: u32 = if cfg!(loom) { 0 } else { 8 };
 
 #[derive(Debug)]
 struct Parker {
     notified: AtomicBool,
-    lock: Mutex<()>,
+    /// Whether the thread sleeps on `cv`: a wake pays for the notification (a system call)
+    /// only then.
+    lock: Mutex<bool>,
     cv: Condvar,
 }
 
@@ -37,7 +44,7 @@ impl Parker {
     fn new() -> Parker {
         Parker {
             notified: AtomicBool::new(false),
-            lock: Mutex::new(()),
+            lock: Mutex::new(false),
             cv: Condvar::new(),
         }
     }
@@ -51,27 +58,35 @@ impl Parker {
 
     /// Waits until notified or until `deadline`. Returns `false` on timeout.
     fn park(&self, deadline: Option<Instant>) -> bool {
-        for _ in 0..SPIN_LIMIT {
-            if self.take() {
+        for i in 0..SPIN_LIMIT + YIELD_LIMIT {
+            // Relaxed: only a hint; the swap in `take` decides and synchronizes.
+            if self.notified.load(Ordering::Relaxed) && self.take() {
                 return true;
             }
-            spin_hint();
+            if i < SPIN_LIMIT {
+                spin_hint();
+            } else {
+                crate::sync::thread::yield_now();
+            }
         }
-        let mut guard = self.lock.lock();
+        let mut sleeping = self.lock.lock();
         loop {
             if self.take() {
                 return true;
             }
+            *sleeping = true;
             match deadline {
-                None => guard = wait(&self.cv, guard),
+                None => sleeping = wait(&self.cv, sleeping),
                 Some(d) => {
                     let now = Instant::now();
                     if now >= d {
+                        *sleeping = false;
                         return false;
                     }
-                    guard = wait_timeout(&self.cv, guard, d - now);
+                    sleeping = wait_timeout(&self.cv, sleeping, d - now);
                 }
             }
+            *sleeping = false;
         }
     }
 }
@@ -83,11 +98,14 @@ impl Wake for Parker {
 
     fn wake_by_ref(self: &StdArc<Self>) {
         // Invariant 1.
-        let guard = self.lock.lock();
+        let sleeping = self.lock.lock();
         // Release pairs with the Acquire swap in `take`.
         self.notified.store(true, Ordering::Release);
-        drop(guard);
-        self.cv.notify_one();
+        let notify = *sleeping;
+        drop(sleeping);
+        if notify {
+            self.cv.notify_one();
+        }
     }
 }
 
