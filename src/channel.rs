@@ -73,6 +73,7 @@ pub(crate) fn receiver_of<T>(chan: Arc<Chan<T>>) -> Receiver<T> {
 
 /// A channel that only the crate closes: `close()` on its handles is refused, and dropping
 /// every receiver does not close it. The context's `done()` channel is one.
+#[allow(dead_code)] // used by the context module
 pub(crate) fn sealed<T>() -> Arc<Chan<T>> {
     Arc::new(Chan::new(Some(0), true, None))
 }

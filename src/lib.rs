@@ -78,7 +78,7 @@
 //!
 //! # Timers
 //!
-//! [`after`], [`tick`], [`never`], [`time::Timer`], [`time::Ticker`] and [`time::sleep`]
+//! [`after`], [`tick`], [`never`](fn@crate::never), [`time::Timer`], [`time::Ticker`] and [`time::sleep`]
 //! follow Go 1.23: no stale value after `stop` or `reset`, the value is the scheduled
 //! instant, slow tickers drop ticks. One lazily started thread serves every timer.
 //!

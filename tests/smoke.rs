@@ -3,7 +3,9 @@ use std::thread;
 
 use gochan::{bounded, unbounded, Receiver, Sender};
 
-fn flavors() -> Vec<(&'static str, (Sender<u64>, Receiver<u64>))> {
+type Pair = (Sender<u64>, Receiver<u64>);
+
+fn flavors() -> Vec<(&'static str, Pair)> {
     vec![
         ("cap0", bounded(0)),
         ("cap1", bounded(1)),

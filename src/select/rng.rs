@@ -65,7 +65,7 @@ fn next() -> u64 {
 
 /// A uniform value in `0..n` (Lemire's multiply-shift; the bias is below 2⁻³² for small n).
 fn below(n: usize) -> usize {
-    ((next() >> 32) * n as u64 >> 32) as usize
+    (((next() >> 32) * n as u64) >> 32) as usize
 }
 
 /// A permutation of `0..n`: uniformly random, or the identity when biased. Up to 16 cases

@@ -1,5 +1,5 @@
 //! Go's `time` channels with Go 1.23 semantics, without a runtime: [`after`], [`tick`],
-//! [`never`], [`Timer`], [`Ticker`] and [`sleep`].
+//! [`never`](fn@crate::never), [`Timer`], [`Ticker`] and [`sleep`].
 //!
 //! One timer thread, started on first use, serves the whole process. A timer channel computes
 //! its value when it is received, so after [`Timer::stop`] or [`Timer::reset`] returns no stale
