@@ -196,3 +196,26 @@ fn close_wakes_blocked_receiver_threads() {
         assert_eq!(t.join().unwrap(), None);
     }
 }
+
+/// Regression: a timer value handed to a receive that is then dropped goes back to the timer,
+/// so `stop` still reports it pending and no stale value remains (D4.2).
+#[test]
+fn timer_value_given_back_by_a_dropped_receive_is_not_stale() {
+    use std::future::Future;
+    use std::pin::Pin;
+    use std::task::Context;
+    use std::time::Duration;
+    let t = gochan::time::Timer::new(Duration::from_millis(1));
+    let waker = futures::task::noop_waker();
+    let mut cx = Context::from_waker(&waker);
+    let mut fut = t.receiver().recv();
+    assert!(Pin::new(&mut fut).poll(&mut cx).is_pending());
+    // Let the timer thread fire and hand the value to the pending receive.
+    let deadline = std::time::Instant::now() + Duration::from_secs(10);
+    while t.receiver().blocked_receivers() == 1 && std::time::Instant::now() < deadline {
+        thread::sleep(Duration::from_millis(1));
+    }
+    drop(fut);
+    assert!(t.stop(), "the value was never received, so the timer was still pending");
+    assert!(t.receiver().try_recv().is_err(), "no stale value after stop");
+}

@@ -44,6 +44,10 @@ pub(crate) trait Source<T>: Send {
     fn on_wait(&mut self);
     /// The timer thread is calling `Chan::pump` for the wake-up `on_wait` arranged.
     fn on_fire(&mut self) {}
+    /// A value `take` produced was not delivered after all (its receiver was claimed
+    /// elsewhere, or dropped): the source owns it again, unless it was stopped or re-armed
+    /// since, in which case the value is stale and dropped (D4.2, D5.2).
+    fn restore(&mut self, value: T);
     /// Stops (`None`) or re-arms the source; returns whether a value was pending (Go's
     /// `Stop`/`Reset` result, D4.1, D5.1).
     fn control(&mut self, _rearm: Option<(Instant, Option<std::time::Duration>)>) -> bool {
@@ -272,7 +276,9 @@ impl<T> Chan<T> {
                 Ok(rec) => later.wake(rec),
                 Err(msg) => {
                     // Acquire pairs with the AcqRel decrement of the last receiver handle.
-                    if self.receiver_handles.load(Ordering::Acquire) == 0 {
+                    if let Some(src) = st.source.as_mut() {
+                        src.restore(msg);
+                    } else if self.receiver_handles.load(Ordering::Acquire) == 0 {
                         later.drop.push(msg);
                     } else {
                         st.buf.push_front(msg);
@@ -300,8 +306,10 @@ impl<T> Chan<T> {
                 match ops::hand_to_receiver(&mut st, v, None) {
                     Ok(rec) => later.wake(rec),
                     Err(v) => {
-                        // Every queued receiver was stale; keep the value for the next one.
-                        st.buf.push_front(v);
+                        // Every queued receiver was stale; the source keeps the value.
+                        if let Some(s) = st.source.as_mut() {
+                            s.restore(v);
+                        }
                         break;
                     }
                 }

@@ -27,6 +27,10 @@ pub(crate) struct TimerSource {
     /// `Some` for a ticker.
     period: Option<Duration>,
     scheduled: Option<TimerKey>,
+    /// Bumped by every stop and re-arm, so a value given back after one is known stale.
+    generation: u64,
+    /// The generation of the last value taken, and the deadline before it was taken.
+    taken: Option<(u64, Option<Instant>)>,
 }
 
 impl TimerSource {
@@ -40,6 +44,8 @@ impl TimerSource {
             deadline,
             period,
             scheduled: None,
+            generation: 0,
+            taken: None,
         }
     }
 
@@ -68,6 +74,7 @@ impl Source<Instant> for TimerSource {
 
     fn take(&mut self, now: Instant) -> Option<Instant> {
         let d = self.deadline.filter(|&d| now >= d)?;
+        self.taken = Some((self.generation, self.deadline));
         self.deadline = self.period.map(|p| next_tick(d, p, now));
         self.unschedule();
         Some(d)
@@ -95,7 +102,17 @@ impl Source<Instant> for TimerSource {
         self.scheduled = None;
     }
 
+    fn restore(&mut self, value: Instant) {
+        if let Some((generation, before)) = self.taken.take() {
+            if generation == self.generation && before == Some(value) {
+                self.unschedule();
+                self.deadline = Some(value);
+            }
+        }
+    }
+
     fn control(&mut self, rearm: Option<(Instant, Option<Duration>)>) -> bool {
+        self.generation += 1;
         let was_active = self.deadline.is_some();
         self.unschedule();
         match rearm {
