@@ -148,6 +148,11 @@ impl<T> Sender<T> {
     /// assert_eq!(t.join().unwrap(), Some("hi"));
     /// ```
     pub fn send_blocking(&self, msg: T) -> Result<(), SendError<T>> {
+        // The attempt that needs no waiting, without setting up a wait.
+        let msg = match self.send(msg).try_now() {
+            Ok(r) => return r,
+            Err(msg) => msg,
+        };
         let mut fut = self.send(msg);
         block_on(&mut fut, None).expect("a wait without a deadline completes")
     }
@@ -274,6 +279,10 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.recv_blocking(), None);
     /// ```
     pub fn recv_blocking(&self) -> Option<T> {
+        // The attempt that needs no waiting, without setting up a wait.
+        if let Some(v) = self.recv().try_now() {
+            return v;
+        }
         let mut fut = self.recv();
         block_on(&mut fut, None).expect("a wait without a deadline completes")
     }

@@ -70,6 +70,9 @@ impl<T> Future for RecvFuture<'_, T> {
 
 impl<T> Drop for RecvFuture<'_, T> {
     fn drop(&mut self) {
+        if !self.engine.is_waiting() {
+            return;
+        }
         let mut cases: [&mut dyn Case; 1] = [&mut self.case];
         self.engine.cancel(&mut cases);
     }
@@ -150,6 +153,9 @@ impl<T> Future for SendFuture<'_, T> {
 
 impl<T> Drop for SendFuture<'_, T> {
     fn drop(&mut self) {
+        if !self.engine.is_waiting() {
+            return;
+        }
         let mut cases: [&mut dyn Case; 1] = [&mut self.case];
         self.engine.cancel(&mut cases);
     }

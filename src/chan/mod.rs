@@ -112,6 +112,7 @@ impl<T> Default for Deferred<T> {
 }
 
 impl<T> Deferred<T> {
+    #[inline]
     pub(crate) fn wake(&mut self, r: Arc<Record>) {
         if self.first.is_none() {
             self.first = Some(r);
@@ -122,14 +123,28 @@ impl<T> Deferred<T> {
 
     /// Wakes and drops; a panicking `Drop` of a message cannot leave a lock poisoned or a
     /// waiter asleep, since every waiter is woken first.
+    #[inline]
     pub(crate) fn run(self) {
+        if self.first.is_none() && self.more.is_empty() && self.drop.is_empty() {
+            std::mem::forget(self);
+            return;
+        }
+        self.run_slow();
+    }
+
+    #[inline(never)]
+    fn run_slow(self) {
         if let Some(r) = self.first {
             r.wake();
         }
-        for r in self.more {
-            r.wake();
+        if !self.more.is_empty() {
+            for r in self.more {
+                r.wake();
+            }
         }
-        drop(self.drop);
+        if !self.drop.is_empty() {
+            drop(self.drop);
+        }
     }
 }
 

@@ -71,6 +71,8 @@ fn below(n: usize) -> usize {
 /// A permutation of `0..n`: uniformly random, or the identity when biased. Up to 16 cases
 /// live inline, so the common select allocates nothing here.
 pub(crate) enum Order {
+    /// A single case: a plain send or receive.
+    One,
     Inline([u16; 16], usize),
     Heap(Vec<usize>),
 }
@@ -79,6 +81,9 @@ impl Order {
     pub(crate) fn new(n: usize, biased: bool) -> Order {
         // Under loom every run must replay the same choices: the model explores the
         // interleavings, the random order would only make them unrepeatable.
+        if n == 1 {
+            return Order::One;
+        }
         let biased = biased || cfg!(loom);
         // Inside-out Fisher–Yates (B10.2): place case i at a uniform j in 0..=i and move the
         // occupant of j to i.
@@ -104,6 +109,7 @@ impl Order {
     /// The `k`-th case to try.
     pub(crate) fn get(&self, k: usize) -> usize {
         match self {
+            Order::One => 0,
             Order::Inline(a, _) => a[k] as usize,
             Order::Heap(v) => v[k],
         }
@@ -111,6 +117,7 @@ impl Order {
 
     pub(crate) fn len(&self) -> usize {
         match self {
+            Order::One => 1,
             Order::Inline(_, n) => *n,
             Order::Heap(v) => v.len(),
         }

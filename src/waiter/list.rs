@@ -97,7 +97,11 @@ impl<E> WaitList<E> {
     /// Removes and returns the first entry for which `pick` says [`Pick::Take`], dropping the
     /// entries it calls [`Pick::Discard`] (stale selects) and keeping those it calls
     /// [`Pick::Skip`] (the caller's own entries), in queue order.
+    #[inline]
     pub(crate) fn take_first(&mut self, mut pick: impl FnMut(&E) -> Pick) -> Option<E> {
+        if self.head == NIL {
+            return None;
+        }
         let mut i = self.head;
         while i != NIL {
             let next = self.nodes[i].next;
