@@ -93,8 +93,11 @@ impl<T> std::fmt::Debug for RecvFuture<'_, T> {
 ///
 /// # Cancel safety
 ///
-/// Dropping it before it completes means the message was not sent; it is dropped with the
-/// future. A send that completed stays completed.
+/// A send completes at the instant a receiver takes the message (or it enters the buffer),
+/// as in Go, even if the future has not been polled since. So dropping the future either
+/// finds the send completed (the message is with a receiver or in the buffer) or cancels it
+/// (the message was never visible to any receiver and is dropped with the future). A message
+/// is never delivered twice, and never both delivered and returned.
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct SendFuture<'a, T> {
     case: SendCase<T, &'a Chan<T>>,

@@ -89,7 +89,9 @@
 //!   ready" only if at one instant nothing was ready.
 //! - Dropping a pending future never loses a message: a message already handed to a dropped
 //!   receive goes to another receiver or back to the front of the channel.
-//! - Blocked threads and tasks use no CPU; blocked waiters are served in arrival order.
+//! - Blocked threads and tasks use no CPU (after a spin of about a microsecond and a few
+//!   yields). Blocked waiters are served in arrival order; the one exception is a select
+//!   that found a peer while registering: it starts its round again, and so queues anew.
 //! - Happens-before as in Go's memory model: a capacity-1 channel works as a mutex.
 //!
 //! Each protocol is model-checked with loom (`loom-tests/`).
@@ -100,11 +102,13 @@ mod chan;
 mod channel;
 mod error;
 mod future;
+pub mod group;
 pub mod select;
 mod stream;
-mod sync;
+pub mod sync;
 pub mod time;
 mod waiter;
+mod waitgroup;
 
 pub use channel::{bounded, unbounded, IntoIter, Iter, Receiver, Sender, TryIter};
 pub use error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
