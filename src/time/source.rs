@@ -12,25 +12,32 @@
 //!    channel; it is cancelled whenever the deadline changes, and on drop.
 //! 2. The value delivered is the scheduled instant (D2.4); a ticker then moves to the next
 //!    instant of its grid that is after `now`, dropping missed ticks (D8.2).
+//! 3. A value handed to a receive that was then dropped is given back (see `restore`).
 #![forbid(unsafe_code)]
 
 use std::time::{Duration, Instant};
 
 use super::driver::{self, TimerKey};
 use crate::chan::{Chan, Source};
-use crate::sync::{upgrade, Weak};
+use crate::sync::Weak;
 
 pub(crate) struct TimerSource {
+    /// The channel the timer thread pumps. Not kept under loom, where the model pumps and
+    /// where the "weak" pointer is strong: channel → source → channel would be a cycle, and
+    /// loom reports every timer channel as a leaked `Arc`.
+    #[cfg(not(loom))]
     chan: Weak<Chan<Instant>>,
     /// The next value, if armed.
     deadline: Option<Instant>,
     /// `Some` for a ticker.
     period: Option<Duration>,
     scheduled: Option<TimerKey>,
-    /// Bumped by every stop and re-arm, so a value given back after one is known stale.
+    /// Bumped by every stop and re-arm.
     generation: u64,
-    /// The generation of the last value taken, and the deadline before it was taken.
-    taken: Option<(u64, Option<Instant>)>,
+    /// Bumped by every re-arm only.
+    rearms: u64,
+    /// `(generation, rearms, deadline before)` of the last value taken.
+    taken: Option<(u64, u64, Option<Instant>)>,
 }
 
 impl TimerSource {
@@ -39,12 +46,16 @@ impl TimerSource {
         deadline: Option<Instant>,
         period: Option<Duration>,
     ) -> Self {
+        #[cfg(loom)]
+        drop(chan);
         TimerSource {
+            #[cfg(not(loom))]
             chan,
             deadline,
             period,
             scheduled: None,
             generation: 0,
+            rearms: 0,
             taken: None,
         }
     }
@@ -74,7 +85,7 @@ impl Source<Instant> for TimerSource {
 
     fn take(&mut self, now: Instant) -> Option<Instant> {
         let d = self.deadline.filter(|&d| now >= d)?;
-        self.taken = Some((self.generation, self.deadline));
+        self.taken = Some((self.generation, self.rearms, self.deadline));
         self.deadline = self.period.map(|p| next_tick(d, p, now));
         self.unschedule();
         Some(d)
@@ -82,19 +93,19 @@ impl Source<Instant> for TimerSource {
 
     fn on_wait(&mut self) {
         // Under loom the model plays the timer thread and calls `Chan::pump` itself.
-        if cfg!(loom) {
-            return;
-        }
-        let Some(d) = self.deadline else { return };
-        if self.scheduled.is_some() {
-            return;
-        }
-        let chan = self.chan.clone();
-        self.scheduled = Some(driver::schedule(d, move || {
-            if let Some(c) = upgrade(&chan) {
-                c.pump();
+        #[cfg(not(loom))]
+        {
+            let Some(d) = self.deadline else { return };
+            if self.scheduled.is_some() {
+                return;
             }
-        }));
+            let chan = self.chan.clone();
+            self.scheduled = Some(driver::schedule(d, move || {
+                if let Some(c) = crate::sync::upgrade(&chan) {
+                    c.pump();
+                }
+            }));
+        }
     }
 
     fn on_fire(&mut self) {
@@ -102,12 +113,22 @@ impl Source<Instant> for TimerSource {
         self.scheduled = None;
     }
 
+    /// Invariant 3: a value that was taken but not delivered (its receive was claimed and
+    /// then dropped) was never received. A one-shot timer gets it back unless it was
+    /// re-armed since: a `stop` in between returned `false` ("expired"), so the value must
+    /// stay receivable (D4.5). A ticker gets it back only if it was neither stopped nor
+    /// re-armed: after `stop` no tick may arrive (D8.3).
     fn restore(&mut self, value: Instant) {
-        if let Some((generation, before)) = self.taken.take() {
-            if generation == self.generation && before == Some(value) {
-                self.unschedule();
-                self.deadline = Some(value);
-            }
+        let Some((generation, rearms, before)) = self.taken.take() else {
+            return;
+        };
+        let current = match self.period {
+            None => rearms == self.rearms,
+            Some(_) => generation == self.generation,
+        };
+        if current && before == Some(value) {
+            self.unschedule();
+            self.deadline = Some(value);
         }
     }
 
@@ -118,6 +139,7 @@ impl Source<Instant> for TimerSource {
         match rearm {
             None => self.deadline = None,
             Some((d, period)) => {
+                self.rearms += 1;
                 self.deadline = Some(d);
                 if period.is_some() {
                     self.period = period;
