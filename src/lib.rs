@@ -95,6 +95,13 @@
 //! - Happens-before as in Go's memory model: a capacity-1 channel works as a mutex.
 //!
 //! Each protocol is model-checked with loom (`loom-tests/`).
+//!
+//! # Coming from Go
+//!
+//! The migration guide, `docs/migrating-from-go.md` in the repository, has one table row, with
+//! its own anchor, per Go construct, from `make(chan T)` to `errgroup`, with the gochan form
+//! and what differs, then the Go patterns (pipelines, fan-in, worker pools, heartbeats, rate
+//! limits) as programs in `examples/`.
 #![warn(missing_docs)]
 #![forbid(unsafe_code)]
 
@@ -106,6 +113,7 @@ pub mod group;
 pub mod select;
 mod stream;
 pub mod sync;
+pub mod context;
 pub mod time;
 mod waiter;
 mod waitgroup;

@@ -1,3 +1,5 @@
+//! Go's `sync` companions: [`WaitGroup`] and its [`WaitFuture`]; privately, the loom switch.
+//!
 //! The one switch between `std` and `loom` primitives.
 //!
 //! Every other module takes its atomics, locks, `Arc` and threads from here, so that a build
@@ -5,6 +7,8 @@
 //! checker. Locks ignore poisoning: a panic in user code (a `Drop` of a message, a waker) never
 //! happens while one of our locks is held, and a poisoned lock would otherwise turn one panic
 //! into many.
+
+pub use crate::waitgroup::{WaitFuture, WaitGroup};
 
 #[cfg(not(loom))]
 #[allow(unused_imports)]

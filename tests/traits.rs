@@ -137,3 +137,28 @@ fn handles_debug_without_t_debug() {
     assert!(!format!("{tx:?}").is_empty());
     assert!(!format!("{rx:?}").is_empty());
 }
+
+/// A future using `select!` is `Send` when its messages are, so it can be spawned.
+#[test]
+fn select_futures_are_send() {
+    fn assert_send<F: Send>(f: F) -> F {
+        f
+    }
+    let fut = assert_send(async {
+        let (tx, rx) = gochan::bounded::<u32>(1);
+        gochan::select! {
+            recv(rx) -> v => v,
+            send(tx, 1) -> _ => None,
+        }
+    });
+    let rt = tokio::runtime::Builder::new_multi_thread()
+        .worker_threads(1)
+        .build()
+        .unwrap();
+    let out = rt.block_on(async { tokio::spawn(fut).await.unwrap() });
+    assert!(out.is_none() || out == Some(1));
+    let (_tx, rx) = gochan::bounded::<u32>(1);
+    let mut sel = gochan::Select::new();
+    sel.recv(&rx);
+    drop(assert_send(sel.select()));
+}

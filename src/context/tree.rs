@@ -1,8 +1,8 @@
 //! The cancellation tree: one [`Node`] per cancellable context (`with_cancel*`,
 //! `with_deadline*`), with Go's propagation rules (go-reference C4–C14).
 //!
-//! A node holds its children **strongly** (in a map keyed by a per-parent id) and its parent
-//! **weakly**. A child leaves its parent's map when it is cancelled, and when the last handle
+//! A node holds its children **strongly** (in a slab, O(1) insert and removal) and its parent
+//! **weakly**. A child leaves its parent's set when it is cancelled, and when the last handle
 //! of its context goes away without a cancel ([`Node::release`]), unless something can still
 //! observe it (a `done()` receiver, an `after_func`, a child of its own): then it stays until
 //! its parent or its deadline cancels it, which is Go's "not calling cancel leaks the child
@@ -15,13 +15,15 @@
 //! 1. `phase` only moves forward: `Live` → `Walking` (the root of a cancel walk) or
 //!    `Claimed` (reached by another node's walk) → `Complete`; a node born under a cancelled
 //!    parent starts `Complete`. Whoever moves a node out of `Live` (under its lock) *claims*
-//!    it: it sets `reason` and `err`, takes its children, timer and keep-alive, and owes the
+//!    it: it sets `reason` and `summary`, takes its children, timer and keep-alive, and owes the
 //!    close of its done channel. Each node is claimed exactly once, so the first
-//!    cancellation fixes err and cause (C14) and each child map is walked by one thread.
-//! 2. `reason` is `Some` and `err` is non-zero exactly when `phase != Live`; `err` is
-//!    stored (`Release`) under the lock after `reason`, so `err()` needs no lock.
-//! 3. A node that is not `Live` has an empty child map and accepts no child: a child attached
-//!    later is born `Complete` with the parent's reason (C13.3). So a walk that took a map
+//!    cancellation fixes err and cause (C14) and each child set is walked by one thread.
+//! 2. `reason` is `Some` and `summary`'s error bits are non-zero exactly when
+//!    `phase != Live`, and its `COMPLETE` bit is set exactly when `phase == Complete`; both
+//!    are stored (`Release`) under the lock, after the fields they summarize, so `err()`,
+//!    a repeated `cancel` and a `release` of a cancelled node need no lock.
+//! 3. A node that is not `Live` has an empty child set and accepts no child: a child attached
+//!    later is born `Complete` with the parent's reason (C13.3). So a walk that took a set
 //!    has seen every child there will ever be.
 //! 4. A walk rooted at `R` is `Complete` only after every node it claimed has its done
 //!    channel closed and every walk it met (rooted below `R`) is `Complete`. A `Claimed`
@@ -48,9 +50,9 @@
 //!
 //! With no lock nesting among nodes there is no lock-order cycle. The only other wait is
 //! `wait_complete` (condition variable, no lock held while waiting). A walk rooted at `R`
-//! waits only for walks it met while walking, i.e. walks rooted at a node it found in the map
+//! waits only for walks it met while walking, i.e. walks rooted at a node it found in the set
 //! of a node it claimed; such a node was claimed first by another walk *as that walk's root*
-//! (a non-root node is only ever reached through its parent's map, which invariant 1 gives to
+//! (a non-root node is only ever reached through its parent's set, which invariant 1 gives to
 //! one walk), so it is a strict descendant of `R`. The tree never changes shape (nodes are
 //! never re-parented), so "waits for" follows strict descent and has no cycle; a plain
 //! `cancel` that lost the race holds nothing while it waits, so nothing waits for it. Hence
@@ -61,9 +63,6 @@
 //! The timer action runs `cancel` on the shared timer thread; cancelling a big subtree (or
 //! waiting for a concurrent walk to finish) there delays other timers, which we accept.
 #![forbid(unsafe_code)]
-
-use std::collections::HashMap;
-use std::hash::{BuildHasherDefault, Hasher};
 
 use super::{Cause, Error};
 use crate::chan::Chan;
@@ -81,15 +80,14 @@ pub(crate) struct Reason {
     pub(crate) cause: Option<Cause>,
 }
 
-/// A child entry in a node's map.
+/// A child entry in a node's set.
 enum Child {
     Node(Arc<Node>),
-    /// An `after_func` registration: the function itself (C12.5). Taking it out of the map
+    /// An `after_func` registration: the function itself (C12.5). Taking it out of the set
     /// under the node lock is the once-guard between "cancel starts it" and "stop drops it".
     Func(Box<dyn FnOnce() + Send>),
 }
 
-#[derive(Debug)]
 enum Phase {
     Live,
     /// Claimed as the root of a walk that is still running.
@@ -100,35 +98,79 @@ enum Phase {
     Complete,
 }
 
-/// Multiplicative hashing of sequential ids: cheap, and deterministic (loom replays need a
-/// stable iteration order, VERIFICATION.md §2.2).
-#[derive(Default)]
-struct IdHasher(u64);
-
-impl Hasher for IdHasher {
-    fn write(&mut self, bytes: &[u8]) {
-        for &b in bytes {
-            self.0 = (self.0.rotate_left(8) ^ u64::from(b)).wrapping_mul(0x9E37_79B9_7F4A_7C15);
-        }
-    }
-
-    fn write_u64(&mut self, n: u64) {
-        self.0 = n.wrapping_mul(0x9E37_79B9_7F4A_7C15);
-    }
-
-    fn finish(&self) -> u64 {
-        self.0
-    }
+/// Where a child sits in its parent's slab: the slot, and the child's id, unique per parent
+/// and never reused, so a stale key (the slot emptied and taken by another child) matches
+/// nothing and removing a key twice is harmless.
+#[derive(Clone, Copy)]
+pub(crate) struct Key {
+    slot: usize,
+    id: u64,
 }
 
-type Children = HashMap<u64, Child, BuildHasherDefault<IdHasher>>;
+/// The child set: a slab with a free list. No hashing, and a deterministic iteration order
+/// (loom replays need one, VERIFICATION.md §2.2).
+#[derive(Default)]
+struct Children {
+    slots: Vec<Option<(u64, Child)>>,
+    free: Vec<usize>,
+    len: usize,
+}
+
+impl Children {
+    fn insert(&mut self, id: u64, child: Child) -> Key {
+        let slot = match self.free.pop() {
+            Some(slot) => {
+                self.slots[slot] = Some((id, child));
+                slot
+            }
+            None => {
+                self.slots.push(Some((id, child)));
+                self.slots.len() - 1
+            }
+        };
+        self.len += 1;
+        Key { slot, id }
+    }
+
+    fn remove(&mut self, key: Key) -> Option<Child> {
+        let entry = self.slots.get_mut(key.slot)?;
+        if !matches!(entry, Some((id, _)) if *id == key.id) {
+            return None;
+        }
+        let (_, child) = entry.take()?;
+        self.len -= 1;
+        if self.len == 0 {
+            // Keep the capacity, forget the holes.
+            self.slots.clear();
+            self.free.clear();
+        } else {
+            self.free.push(key.slot);
+        }
+        Some(child)
+    }
+
+    fn len(&self) -> usize {
+        self.len
+    }
+
+    fn is_empty(&self) -> bool {
+        self.len == 0
+    }
+
+    fn take_all(&mut self) -> impl Iterator<Item = Child> {
+        let slots = std::mem::take(&mut self.slots);
+        self.free = Vec::new();
+        self.len = 0;
+        slots.into_iter().flatten().map(|(_, c)| c)
+    }
+}
 
 /// Everything under a node's lock.
 struct State {
     phase: Phase,
     /// Invariant 2.
     reason: Option<Reason>,
-    /// Children and `after_func` registrations, by id (invariant 3).
+    /// Children and `after_func` registrations (invariant 3).
     children: Children,
     /// Created by the first `done()` (invariant 5).
     done: Option<Arc<Chan<()>>>,
@@ -142,22 +184,28 @@ struct State {
 
 /// One cancellable context.
 pub(crate) struct Node {
-    /// The nearest cancellable ancestor, for leaving its map. Weak: a parent never lives
+    /// The nearest cancellable ancestor, for leaving its set. Weak: a parent never lives
     /// because of a child that outlived its handles.
     parent: Option<Weak<Node>>,
-    /// This node's key in `parent`'s map; unique per parent, never reused, so removing a key
-    /// twice is harmless.
+    /// This node's id in `parent`'s slab (see [`Key`]).
     id: u64,
+    /// This node's slot in `parent`'s slab, written under the parent's lock before the node
+    /// is handed out. Relaxed: whoever reads it got the node after that (through the lock or
+    /// the handle's publication).
+    slot: AtomicUsize,
     /// Source of the ids of this node's children. Relaxed: only uniqueness matters.
     next_id: AtomicU64,
-    /// `0` live, otherwise `Error` as `1 + discriminant` (invariant 2).
-    err: AtomicUsize,
+    /// A summary of `state` for lock-free readers (invariant 2): the error in the low bits
+    /// (`0` live, see `err_code`), and `COMPLETE`.
+    summary: AtomicUsize,
     state: Mutex<State>,
     /// Signals `Complete` to `wait_complete`.
     cv: Condvar,
 }
 
 const LIVE: usize = 0;
+const ERR_MASK: usize = 3;
+const COMPLETE: usize = 4;
 
 fn err_code(e: Error) -> usize {
     match e {
@@ -187,8 +235,9 @@ impl Node {
         Node {
             parent,
             id,
+            slot: AtomicUsize::new(0),
             next_id: AtomicU64::new(0),
-            err: AtomicUsize::new(LIVE),
+            summary: AtomicUsize::new(LIVE),
             state: Mutex::new(State {
                 phase: Phase::Live,
                 reason: None,
@@ -202,7 +251,7 @@ impl Node {
         }
     }
 
-    /// A new node under `parent`: in its map, or born cancelled with its reason if it is
+    /// A new node under `parent`: in its set, or born cancelled with its reason if it is
     /// already cancelled (C13.3, also when that races with the parent's cancel: the parent's
     /// lock orders the two, invariant 3).
     pub(crate) fn child(parent: &Arc<Node>) -> Arc<Node> {
@@ -211,14 +260,16 @@ impl Node {
         let node = Arc::new(Node::new(Some(downgrade(parent)), id));
         let mut pg = parent.state.lock();
         if let Phase::Live = pg.phase {
-            pg.children.insert(id, Child::Node(node.clone()));
+            let key = pg.children.insert(id, Child::Node(node.clone()));
+            node.slot.store(key.slot, Ordering::Relaxed);
         } else {
             let reason = pg.reason.clone();
             drop(pg);
             let mut g = node.state.lock();
             g.phase = Phase::Complete;
             if let Some(r) = &reason {
-                node.err.store(err_code(r.err), Ordering::Release);
+                node.summary
+                    .store(err_code(r.err) | COMPLETE, Ordering::Release);
             }
             g.reason = reason;
         }
@@ -229,7 +280,7 @@ impl Node {
     pub(crate) fn err(&self) -> Option<Error> {
         // Acquire pairs with the Release store in `claim`: whoever sees the error also sees
         // what the canceller did before cancelling.
-        match self.err.load(Ordering::Acquire) {
+        match self.summary.load(Ordering::Acquire) & ERR_MASK {
             LIVE => None,
             1 => Some(Error::Canceled),
             _ => Some(Error::DeadlineExceeded),
@@ -261,7 +312,7 @@ impl Node {
         receiver_of(chan)
     }
 
-    /// The number of entries in the child map (children and `after_func` registrations).
+    /// The number of entries in the child set (children and `after_func` registrations).
     pub(crate) fn child_count(&self) -> usize {
         self.state.lock().children.len()
     }
@@ -278,15 +329,14 @@ impl Node {
         }
     }
 
-    /// Registers `f` to run on its own thread when this node is cancelled. Returns its id, or
+    /// Registers `f` to run on its own thread when this node is cancelled. Returns its key, or
     /// `None` if the node was already cancelled and `f` has been started (C12.1).
-    pub(crate) fn register(&self, f: Box<dyn FnOnce() + Send>) -> Option<u64> {
+    pub(crate) fn register(&self, f: Box<dyn FnOnce() + Send>) -> Option<Key> {
         // Relaxed: as in `child`.
         let id = self.next_id.fetch_add(1, Ordering::Relaxed);
         let mut g = self.state.lock();
         if let Phase::Live = g.phase {
-            g.children.insert(id, Child::Func(f));
-            Some(id)
+            Some(g.children.insert(id, Child::Func(f)))
         } else {
             drop(g);
             spawn(f);
@@ -295,40 +345,46 @@ impl Node {
     }
 
     /// Removes a registration; `true` iff it was still there, so `f` will never run (C12.3).
-    pub(crate) fn unregister(&self, id: u64) -> bool {
-        let removed = self.state.lock().children.remove(&id);
+    pub(crate) fn unregister(&self, key: Key) -> bool {
+        let removed = self.state.lock().children.remove(key);
         // Dropped outside the lock: the closure may own contexts.
         removed.is_some()
     }
 
     /// Cancels this node and its whole subtree with `err` and `cause`, unless it was
     /// cancelled already; returns once the subtree is cancelled either way (invariant 4),
-    /// after leaving the parent's map (C4.1, C13.2).
-    pub(crate) fn cancel(self: &Arc<Node>, err: Error, cause: Option<Cause>) {
+    /// after leaving the parent's set (C4.1, C13.2).
+    pub(crate) fn cancel(this: &Arc<Node>, err: Error, cause: Option<Cause>) {
+        // Acquire pairs with the Release store of `COMPLETE`: the subtree's cancellation is
+        // visible, so returning at once keeps the guarantee of invariant 4.
+        if this.summary.load(Ordering::Acquire) & COMPLETE != 0 {
+            return;
+        }
         let reason = Reason { err, cause };
         let mut work = Work::default();
         {
-            let mut g = self.state.lock();
+            let mut g = this.state.lock();
             if !matches!(g.phase, Phase::Live) {
-                let target = wait_target(self, &g);
+                let target = wait_target(this, &g);
                 drop(g);
                 if let Some(t) = target {
                     wait_complete(&t);
                 }
                 return;
             }
-            claim(self, &mut g, &reason, &mut work);
+            claim(this, &mut g, &reason, &mut work);
             // Nothing to wait for: complete at once (no second lock).
-            g.phase = if work.stack.is_empty() && work.close.is_empty() {
-                Phase::Complete
+            if work.stack.is_empty() && work.close.is_empty() {
+                g.phase = Phase::Complete;
+                mark_complete(this);
             } else {
-                Phase::Walking
-            };
+                g.phase = Phase::Walking;
+            }
         }
         // Marks the walk complete even if a waker panics while we close channels, so no
         // waiter is left behind.
-        let guard = (!work.stack.is_empty() || !work.close.is_empty()).then(|| Completion(self));
-        let root = downgrade(self);
+        let guard = (!work.stack.is_empty() || !work.close.is_empty()).then(|| Completion(this));
+        let root = downgrade(this);
         while let Some(child) = work.stack.pop() {
             match child {
                 Child::Func(f) => work.funcs.push(f),
@@ -341,7 +397,7 @@ impl Node {
                         }
                         Phase::Walking => work.wait.push(c.clone()),
                         // Cannot happen (a non-root node is reached only through its
-                        // parent's map, which we own); waiting is the safe answer anyway.
+                        // parent's set, which we own); waiting is the safe answer anyway.
                         Phase::Claimed(r) => work.wait.extend(upgrade(r)),
                         Phase::Complete => {}
                     }
@@ -360,17 +416,21 @@ impl Node {
             wait_complete(&w);
         }
         drop(guard);
-        self.leave_parent();
+        this.leave_parent();
         // Last: a failing spawn (resource exhaustion) cannot leave the tree half cancelled.
         for f in work.funcs {
             spawn(f);
         }
     }
 
-    /// The last handle of this node's context is gone (not cancelled). Leaves the parent's map
+    /// The last handle of this node's context is gone (not cancelled). Leaves the parent's set
     /// unless something can still observe the node (module docs); drops the timer if it does.
-    pub(crate) fn release(self: &Arc<Node>) {
-        let mut g = self.state.lock();
+    pub(crate) fn release(this: &Arc<Node>) {
+        // Acquire: as in `cancel`. A claimed node has nothing to release.
+        if this.summary.load(Ordering::Acquire) != LIVE {
+            return;
+        }
+        let mut g = this.state.lock();
         if !matches!(g.phase, Phase::Live) {
             return;
         }
@@ -382,7 +442,7 @@ impl Node {
         if observed {
             if g.timer.is_some() {
                 // Invariant 6: the timer holds us weakly; keep us until it fires.
-                g.keep_alive = Some(self.clone());
+                g.keep_alive = Some(this.clone());
             }
             return;
         }
@@ -391,12 +451,17 @@ impl Node {
         if let Some(k) = timer {
             driver::cancel(k);
         }
-        self.leave_parent();
+        this.leave_parent();
     }
 
     fn leave_parent(&self) {
         if let Some(p) = self.parent.as_ref().and_then(upgrade) {
-            let removed = p.state.lock().children.remove(&self.id);
+            let key = Key {
+                // Relaxed: see the field.
+                slot: self.slot.load(Ordering::Relaxed),
+                id: self.id,
+            };
+            let removed = p.state.lock().children.remove(key);
             drop(removed);
         }
     }
@@ -405,9 +470,9 @@ impl Node {
 /// Claims a live node (invariant 1). The caller sets the phase.
 fn claim(node: &Arc<Node>, g: &mut MutexGuard<'_, State>, reason: &Reason, work: &mut Work) {
     g.reason = Some(reason.clone());
-    // Release pairs with the Acquire load in `Node::err`.
-    node.err.store(err_code(reason.err), Ordering::Release);
-    work.stack.extend(std::mem::take(&mut g.children).into_values());
+    // Release pairs with the Acquire loads of `summary` (`Node::err` and the fast paths).
+    node.summary.store(err_code(reason.err), Ordering::Release);
+    work.stack.extend(g.children.take_all());
     if let Some(d) = &g.done {
         work.close.push(d.clone());
     }
@@ -438,6 +503,12 @@ fn wait_complete(root: &Node) {
     g.waiters -= 1;
 }
 
+/// Publishes `Complete` (invariant 2); called under the node's lock.
+fn mark_complete(node: &Node) {
+    // Release pairs with the Acquire fast paths in `cancel` and `release`.
+    node.summary.fetch_or(COMPLETE, Ordering::Release);
+}
+
 /// Marks a walk's root complete on drop, and wakes its waiters.
 struct Completion<'a>(&'a Node);
 
@@ -448,6 +519,7 @@ impl Drop for Completion<'_> {
             return;
         }
         g.phase = Phase::Complete;
+        mark_complete(self.0);
         let wake = g.waiters > 0;
         drop(g);
         if wake {
@@ -465,6 +537,11 @@ impl Drop for Node {
     /// Frees a subtree of nodes that outlived their handles without recursion (a long chain
     /// must not overflow the stack).
     fn drop(&mut self) {
+        // Relaxed: `&mut self` means every other access happened before. A claimed node has
+        // an empty set for good (invariant 3).
+        if self.summary.load(Ordering::Relaxed) != LIVE {
+            return;
+        }
         let mut stack = take_child_nodes(self);
         while let Some(n) = stack.pop() {
             if let Ok(n) = Arc::try_unwrap(n) {
@@ -474,7 +551,7 @@ impl Drop for Node {
     }
 }
 
-/// Empties a node's map; registrations are dropped (never run) with no lock held, since a
+/// Empties a node's set; registrations are dropped (never run) with no lock held, since a
 /// closure may own contexts.
 fn take_child_nodes(n: &Node) -> Vec<Arc<Node>> {
     let children = {
@@ -484,8 +561,9 @@ fn take_child_nodes(n: &Node) -> Vec<Arc<Node>> {
         }
         std::mem::take(&mut g.children)
     };
+    let mut children = children;
     children
-        .into_values()
+        .take_all()
         .filter_map(|c| match c {
             Child::Node(n) => Some(n),
             Child::Func(_) => None,

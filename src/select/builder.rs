@@ -21,12 +21,12 @@ trait AnyCase: Case {
     fn is_send(&self) -> bool;
 }
 
-struct Recv<'a, T> {
+struct RecvOp<'a, T> {
     case: RecvCase<T, &'a Chan<T>>,
     addr: usize,
 }
 
-struct Send<'a, T> {
+struct SendOp<'a, T> {
     case: SendCase<T, &'a Chan<T>>,
     addr: usize,
 }
@@ -59,10 +59,10 @@ macro_rules! forward_case {
         }
     };
 }
-forward_case!(Recv);
-forward_case!(Send);
+forward_case!(RecvOp);
+forward_case!(SendOp);
 
-impl<T: 'static> AnyCase for Recv<'_, T> {
+impl<T: 'static> AnyCase for RecvOp<'_, T> {
     fn result(&mut self) -> &mut dyn Any {
         &mut self.case.result
     }
@@ -74,7 +74,7 @@ impl<T: 'static> AnyCase for Recv<'_, T> {
     }
 }
 
-impl<T: 'static> AnyCase for Send<'_, T> {
+impl<T: 'static> AnyCase for SendOp<'_, T> {
     fn result(&mut self) -> &mut dyn Any {
         &mut self.case.result
     }
@@ -116,7 +116,7 @@ fn addr<T>(c: Option<&Chan<T>>) -> usize {
 /// assert_eq!(op.recv(&chans[3].1), Some(30));
 /// ```
 pub struct Select<'a> {
-    cases: Vec<Box<dyn AnyCase + 'a>>,
+    cases: Vec<Box<dyn AnyCase + Send + 'a>>,
     biased: bool,
 }
 
@@ -163,9 +163,9 @@ impl<'a> Select<'a> {
     }
 
     /// Adds a receive case; returns its index. `None` is Go's nil channel (never ready).
-    pub fn recv<T: 'static>(&mut self, rx: impl Into<Option<&'a Receiver<T>>>) -> usize {
+    pub fn recv<T: Send + 'static>(&mut self, rx: impl Into<Option<&'a Receiver<T>>>) -> usize {
         let chan = rx.into().and_then(|r| r.raw());
-        self.cases.push(Box::new(Recv {
+        self.cases.push(Box::new(RecvOp {
             addr: addr(chan),
             case: RecvCase::new(chan),
         }));
@@ -174,9 +174,9 @@ impl<'a> Select<'a> {
 
     /// Adds a send case carrying `msg`; returns its index. `None` is Go's nil channel. If
     /// the case is not chosen, the message is dropped with the select, never delivered.
-    pub fn send<T: 'static>(&mut self, tx: impl Into<Option<&'a Sender<T>>>, msg: T) -> usize {
+    pub fn send<T: Send + 'static>(&mut self, tx: impl Into<Option<&'a Sender<T>>>, msg: T) -> usize {
         let chan = tx.into().map(|s| s.raw());
-        self.cases.push(Box::new(Send {
+        self.cases.push(Box::new(SendOp {
             addr: addr(chan),
             case: SendCase::new(chan, msg),
         }));
@@ -200,10 +200,10 @@ impl<'a> Select<'a> {
     ) -> Result<SelectedOperation<'a>, Select<'a>> {
         let mut engine = Engine::new(has_default, self.biased);
         let outcome = {
-            let mut cases: Vec<&mut dyn Case> = self
+            let mut cases: Vec<&mut (dyn Case + Send)> = self
                 .cases
                 .iter_mut()
-                .map(|c| c.as_mut() as &mut dyn Case)
+                .map(|c| c.as_mut() as &mut (dyn Case + Send))
                 .collect();
             let mut fut = Driver {
                 engine: &mut engine,
@@ -300,7 +300,7 @@ impl<'a> Select<'a> {
 
 struct Driver<'e, 'c, 'd> {
     engine: &'e mut Engine,
-    cases: &'c mut [&'d mut dyn Case],
+    cases: &'c mut [&'d mut (dyn Case + Send)],
 }
 
 impl Future for Driver<'_, '_, '_> {
@@ -338,10 +338,10 @@ impl<'a> Future for SelectBuilderFuture<'a> {
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<SelectedOperation<'a>> {
         let this = self.get_mut();
         let sel = this.select.as_mut().expect("polled after completion");
-        let mut cases: Vec<&mut dyn Case> = sel
+        let mut cases: Vec<&mut (dyn Case + Send)> = sel
             .cases
             .iter_mut()
-            .map(|c| c.as_mut() as &mut dyn Case)
+            .map(|c| c.as_mut() as &mut (dyn Case + Send))
             .collect();
         match this.engine.poll(cx, &mut cases) {
             Poll::Ready(Outcome::Case(index)) => {
@@ -361,10 +361,10 @@ impl<'a> Future for SelectBuilderFuture<'a> {
 impl Drop for SelectBuilderFuture<'_> {
     fn drop(&mut self) {
         if let Some(sel) = self.select.as_mut() {
-            let mut cases: Vec<&mut dyn Case> = sel
+            let mut cases: Vec<&mut (dyn Case + Send)> = sel
                 .cases
                 .iter_mut()
-                .map(|c| c.as_mut() as &mut dyn Case)
+                .map(|c| c.as_mut() as &mut (dyn Case + Send))
                 .collect();
             self.engine.cancel(&mut cases);
         }
@@ -374,7 +374,7 @@ impl Drop for SelectBuilderFuture<'_> {
 /// The case a [`Select`] completed. Read its result with [`recv`](Self::recv) or
 /// [`send`](Self::send), passing the same channel the case was added with.
 pub struct SelectedOperation<'a> {
-    cases: Vec<Box<dyn AnyCase + 'a>>,
+    cases: Vec<Box<dyn AnyCase + Send + 'a>>,
     index: usize,
 }
 

@@ -60,10 +60,10 @@ impl Engine {
     }
 
     /// Drives the operation; see the module docs.
-    pub(crate) fn poll(
+    pub(crate) fn poll<C: Case + ?Sized>(
         &mut self,
         cx: &mut Context<'_>,
-        cases: &mut [&mut dyn Case],
+        cases: &mut [&mut C],
     ) -> Poll<Outcome> {
         assert!(!self.done, "a completed select was polled again");
         if let Some((record, _)) = &self.waiting {
@@ -155,7 +155,7 @@ impl Engine {
     }
 
     /// Case `k` was claimed: complete it and withdraw the others.
-    fn finish(&mut self, cases: &mut [&mut dyn Case], k: usize) -> Outcome {
+    fn finish<C: Case + ?Sized>(&mut self, cases: &mut [&mut C], k: usize) -> Outcome {
         let (_, queued) = self.waiting.take().expect("finish follows a wait");
         cases[k].complete();
         withdraw(cases, &queued, k);
@@ -164,7 +164,7 @@ impl Engine {
     }
 
     /// The operation is dropped before completing (see "Cancel safety").
-    pub(crate) fn cancel(&mut self, cases: &mut [&mut dyn Case]) {
+    pub(crate) fn cancel<C: Case + ?Sized>(&mut self, cases: &mut [&mut C]) {
         let Some((record, queued)) = self.waiting.take() else {
             return;
         };
@@ -180,7 +180,7 @@ impl Engine {
 
     /// Gives up waiting, but completes a case that was claimed meanwhile (used by timeouts,
     /// which must report a completed operation rather than pass it on).
-    pub(crate) fn abort(&mut self, cases: &mut [&mut dyn Case]) -> Option<usize> {
+    pub(crate) fn abort<C: Case + ?Sized>(&mut self, cases: &mut [&mut C]) -> Option<usize> {
         let (record, queued) = self.waiting.take()?;
         match record.try_abort() {
             Ok(()) => {
@@ -204,7 +204,7 @@ impl Engine {
     }
 }
 
-fn withdraw(cases: &mut [&mut dyn Case], queued: &[usize], except: usize) {
+fn withdraw<C: Case + ?Sized>(cases: &mut [&mut C], queued: &[usize], except: usize) {
     for &i in queued {
         if i != except {
             cases[i].withdraw();

@@ -14,19 +14,22 @@ use crate::{Receiver, Sender};
 
 /// Waits for one of a set of cases (see [`select!`](crate::select!)).
 ///
+/// `select!` uses it with `C = dyn Case + Send`, so the future is `Send` (and can be
+/// spawned) whenever the messages are; `select_blocking!` with `C = dyn Case`.
+///
 /// # Cancel safety
 ///
 /// Dropping it while it waits commits no case; a message already handed to a receive case
 /// goes back to its channel (G6).
 #[must_use = "futures do nothing unless you `.await` or poll them"]
-pub struct SelectFuture<'a, 'b> {
-    cases: &'a mut [&'b mut dyn Case],
+pub struct SelectFuture<'a, 'b, C: Case + ?Sized + 'b = dyn Case + Send> {
+    cases: &'a mut [&'b mut C],
     engine: Engine,
 }
 
-impl<'a, 'b> SelectFuture<'a, 'b> {
+impl<'a, 'b, C: Case + ?Sized + 'b> SelectFuture<'a, 'b, C> {
     /// A select over `cases`.
-    pub fn new(cases: &'a mut [&'b mut dyn Case], has_default: bool, biased: bool) -> Self {
+    pub fn new(cases: &'a mut [&'b mut C], has_default: bool, biased: bool) -> Self {
         SelectFuture {
             cases,
             engine: Engine::new(has_default, biased),
@@ -34,7 +37,10 @@ impl<'a, 'b> SelectFuture<'a, 'b> {
     }
 }
 
-impl Future for SelectFuture<'_, '_> {
+// The cases are borrowed, never pinned.
+impl<C: Case + ?Sized> Unpin for SelectFuture<'_, '_, C> {}
+
+impl<C: Case + ?Sized> Future for SelectFuture<'_, '_, C> {
     type Output = Outcome;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Outcome> {
@@ -43,13 +49,13 @@ impl Future for SelectFuture<'_, '_> {
     }
 }
 
-impl Drop for SelectFuture<'_, '_> {
+impl<C: Case + ?Sized> Drop for SelectFuture<'_, '_, C> {
     fn drop(&mut self) {
         self.engine.cancel(self.cases);
     }
 }
 
-impl std::fmt::Debug for SelectFuture<'_, '_> {
+impl<C: Case + ?Sized> std::fmt::Debug for SelectFuture<'_, '_, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SelectFuture")
             .field("cases", &self.cases.len())

@@ -223,11 +223,7 @@ macro_rules! __select {
             #[allow(unused_mut)]
             let mut $id = $crate::__select!(@case $kind $a $args);
         )*
-        let __outcome = {
-            let __cases: &mut [&mut dyn $crate::__private::Case] =
-                &mut [$(&mut $id as &mut dyn $crate::__private::Case),*];
-            $crate::__select!(@run $mode __cases, $has_default, $biased)
-        };
+        let __outcome = $crate::__select!(@run $mode [$($id)*], $has_default, $biased);
         match __outcome {
             $(
                 $crate::__private::Outcome::Case($n) => {
@@ -248,10 +244,15 @@ macro_rules! __select {
     (@case recv $a:ident ($rx:expr)) => { $crate::__private::RecvArg::recv_case($a) };
     (@case send $a:ident ($tx:expr, $msg:expr)) => { $crate::__private::SendArg::send_case($a, $msg) };
 
-    (@run async $cases:ident, $has_default:tt, $biased:tt) => {
-        $crate::__private::SelectFuture::new($cases, $has_default, $biased).await
-    };
-    (@run blocking $cases:ident, $has_default:tt, $biased:tt) => {
-        $crate::__private::select_blocking($cases, $has_default, $biased)
-    };
+    // Async cases are `Send`, so that the select's future can be spawned.
+    (@run async [$($id:ident)*], $has_default:tt, $biased:tt) => {{
+        let __cases: &mut [&mut (dyn $crate::__private::Case + ::core::marker::Send)] =
+            &mut [$(&mut $id as &mut (dyn $crate::__private::Case + ::core::marker::Send)),*];
+        $crate::__private::SelectFuture::new(__cases, $has_default, $biased).await
+    }};
+    (@run blocking [$($id:ident)*], $has_default:tt, $biased:tt) => {{
+        let __cases: &mut [&mut dyn $crate::__private::Case] =
+            &mut [$(&mut $id as &mut dyn $crate::__private::Case),*];
+        $crate::__private::select_blocking(__cases, $has_default, $biased)
+    }};
 }
