@@ -1,27 +1,41 @@
 //! Channel throughput: gochan next to its peers, measured side by side in one run.
 //!
-//! Every cell sends `GOCHAN_BENCH_MSGS` (default 100 000) `u64` messages through one channel and
-//! reports nanoseconds per message: the median of `GOCHAN_BENCH_RUNS` (default 3) runs, with
-//! the fastest and slowest run in parentheses.
+//! Every cell moves `GOCHAN_BENCH_MSGS` (default 100 000) `u64` messages and reports
+//! nanoseconds per message (per round trip for `ping_pong`): the median of `GOCHAN_BENCH_RUNS`
+//! (default 3) runs, with the fastest and slowest run in parentheses. Every run checks the sum
+//! of the messages received, so a channel that loses or duplicates one cannot post a time.
 //!
 //! - Modes: `blocking` (OS threads, blocking calls) and `async` (tasks on a tokio multi-thread
 //!   runtime with 2 workers).
-//! - Shapes: `seq` (one thread fills the buffer, up to the capacity or everything for
+//! - Channel shapes: `seq` (one thread fills the buffer, up to the capacity or everything for
 //!   unbounded, then drains it, repeatedly; buffered channels only), `spsc` (1 sender, 1
-//!   receiver), `mpsc` (4 senders, 1 receiver), `mpmc` (4 senders, 4 receivers).
-//! - Capacities: 0 (rendezvous), 1, 100 and unbounded.
+//!   receiver), `mpsc` (4 senders, 1 receiver), `mpmc` (4 senders, 4 receivers), at
+//!   capacities 0 (rendezvous), 1, 100 and unbounded.
+//! - Select shapes (crossbeam-channel's own benchmark suite): `select_rx` (4 channels, one
+//!   sender on each, one receiver selecting over the 4 receivers) and `select_both` (4
+//!   channels; 4 senders each selecting a send over the 4 channels, 4 receivers each selecting
+//!   a receive over the 4), at capacities 0, 1 and 100, plus unbounded for `select_rx` (a send
+//!   case on an unbounded channel is always ready, so `select_both` has no unbounded row).
+//!   Blocking: gochan's `select_blocking!` against `crossbeam_channel::select!`. Async:
+//!   gochan's `select!` against `tokio::select!` over tokio mpsc and async-channel futures.
+//! - `ping_pong`: two channels, one thread or task sends a request and waits for the reply,
+//!   the other answers it; `GOCHAN_BENCH_MSGS / 4` round trips, at capacities 0 and 1.
+//! - `idle`: the CPU a thread parked in a blocking receive (or select) burns in one second,
+//!   read from `/proc` (Linux only).
 //!
-//! A cell a library cannot run (no rendezvous channel, a single-receiver channel in mpmc) shows
-//! `n/a`. The output is markdown on stdout; progress goes to stderr.
+//! A cell a library cannot run (no rendezvous channel, a single-receiver channel in mpmc or
+//! select_both) shows `n/a`. The output is markdown on stdout; progress goes to stderr.
 //!
 //! ```sh
 //! cargo bench --bench channels                  # everything
 //! cargo bench --bench channels -- async/spsc    # cells whose "mode/shape/cap/lib" contains it
+//! cargo bench --bench channels -- select idle   # several filters: any of them
 //! GOCHAN_BENCH_MSGS=20000 GOCHAN_BENCH_RUNS=1 cargo bench --bench channels -- /gochan
 //! ```
 
 use std::future::Future;
 use std::hint::black_box;
+use std::pin::Pin;
 use std::sync::{Arc, Barrier};
 use std::thread;
 use std::time::{Duration, Instant};
@@ -53,9 +67,12 @@ enum Shape {
     Spsc,
     Mpsc,
     Mpmc,
+    SelectRx,
+    SelectBoth,
+    PingPong,
 }
 
-const SHAPES: [Shape; 4] = [Shape::Seq, Shape::Spsc, Shape::Mpsc, Shape::Mpmc];
+const CHANNEL_SHAPES: [Shape; 4] = [Shape::Seq, Shape::Spsc, Shape::Mpsc, Shape::Mpmc];
 
 impl Shape {
     fn name(self) -> &'static str {
@@ -64,15 +81,18 @@ impl Shape {
             Shape::Spsc => "spsc",
             Shape::Mpsc => "mpsc",
             Shape::Mpmc => "mpmc",
+            Shape::SelectRx => "select_rx",
+            Shape::SelectBoth => "select_both",
+            Shape::PingPong => "ping_pong",
         }
     }
 
-    /// (senders, receivers) for the threaded shapes.
+    /// (senders, receivers) for the threaded channel shapes.
     fn parties(self) -> (usize, usize) {
         match self {
-            Shape::Seq | Shape::Spsc => (1, 1),
             Shape::Mpsc => (4, 1),
             Shape::Mpmc => (4, 4),
+            _ => (1, 1),
         }
     }
 }
@@ -89,10 +109,10 @@ fn cap_name(cap: Cap) -> String {
     }
 }
 
-/// The (shape, cap) rows of a table. `seq` needs a buffer, so it has no cap-0 row.
-fn rows() -> Vec<(Shape, Cap)> {
+/// The (shape, cap) rows of the channel tables. `seq` needs a buffer, so it has no cap-0 row.
+fn channel_rows() -> Vec<(Shape, Cap)> {
     let mut rows = Vec::new();
-    for shape in SHAPES {
+    for shape in CHANNEL_SHAPES {
         for cap in CAPS {
             if !(shape == Shape::Seq && cap == Some(0)) {
                 rows.push((shape, cap));
@@ -100,6 +120,25 @@ fn rows() -> Vec<(Shape, Cap)> {
         }
     }
     rows
+}
+
+/// The rows of the select tables: no unbounded `select_both` (its send cases are always
+/// ready, so it would measure a plain send).
+fn select_rows() -> Vec<(Shape, Cap)> {
+    let mut rows: Vec<_> = CAPS.iter().map(|&c| (Shape::SelectRx, c)).collect();
+    rows.extend([Some(0), Some(1), Some(100)].map(|c| (Shape::SelectBoth, c)));
+    rows
+}
+
+/// The rows of the ping-pong tables: rendezvous, and capacity 1 for the libraries that have
+/// no rendezvous channel.
+fn ping_pong_rows() -> Vec<(Shape, Cap)> {
+    vec![(Shape::PingPong, Some(0)), (Shape::PingPong, Some(1))]
+}
+
+/// The number of round trips of a `ping_pong` cell: each is two messages and two wake-ups.
+fn round_trips(msgs: usize) -> usize {
+    (msgs / 4).max(1)
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -354,6 +393,19 @@ fn expected_sum(n: usize) -> u64 {
     n * n.saturating_sub(1) / 2
 }
 
+fn check(sum: u64, n: usize) {
+    assert_eq!(sum, expected_sum(n), "{WRONG_SUM}");
+}
+
+/// How long one run may take before the cell is reported as hung. The slowest healthy run is
+/// about a second; a library that deadlocks (flume's async rendezvous channel with several
+/// receivers does, now and then: zesterer/flume#140) must not stop the whole benchmark.
+const RUN_TIMEOUT: Duration = Duration::from_secs(30);
+
+/// The panic messages of a run that failed, as [`measure`] reports them.
+const HUNG: &str = "hung";
+const WRONG_SUM: &str = "messages lost or duplicated";
+
 /// How many messages `seq` sends before it drains: the whole buffer.
 fn seq_batch(cap: Cap, n: usize) -> Option<usize> {
     match cap {
@@ -363,7 +415,105 @@ fn seq_batch(cap: Cap, n: usize) -> Option<usize> {
     }
 }
 
+/// The work of one thread of a cell; it returns the sum of the messages it received.
+type Work = Box<dyn FnOnce() -> u64 + Send>;
+
+/// The span from the first start to the last finish of a set of workers. The workers take
+/// their own times: a main thread that is descheduled while they run (2 busy vCPUs) must not
+/// shrink or stretch the measurement.
+fn span(times: impl IntoIterator<Item = (Instant, Instant)>) -> Duration {
+    let mut first: Option<Instant> = None;
+    let mut last: Option<Instant> = None;
+    for (start, end) in times {
+        first = Some(first.map_or(start, |f| f.min(start)));
+        last = Some(last.map_or(end, |l| l.max(end)));
+    }
+    match (first, last) {
+        (Some(first), Some(last)) => last.saturating_duration_since(first),
+        _ => Duration::ZERO,
+    }
+}
+
+/// Runs each piece of work on its own thread, all released at once by a barrier; returns the
+/// span from the first thread's start to the last one's end, and the sum of what they received.
+///
+/// # Panics
+///
+/// With [`HUNG`] if the threads are not done within [`RUN_TIMEOUT`]; they are left behind.
+fn time_threads(work: Vec<Work>) -> (Duration, u64) {
+    let barrier = Arc::new(Barrier::new(work.len() + 1));
+    let (done_tx, done_rx) = std::sync::mpsc::channel();
+    let handles: Vec<_> = work
+        .into_iter()
+        .map(|w| {
+            let (barrier, done_tx) = (barrier.clone(), done_tx.clone());
+            thread::spawn(move || {
+                barrier.wait();
+                let start = Instant::now();
+                let sum = w();
+                // The receiver is gone only if the run was given up as hung.
+                let _ = done_tx.send((start, Instant::now()));
+                sum
+            })
+        })
+        .collect();
+    barrier.wait();
+    let deadline = Instant::now() + RUN_TIMEOUT;
+    let mut times = Vec::with_capacity(handles.len());
+    for _ in 0..handles.len() {
+        let left = deadline.saturating_duration_since(Instant::now());
+        match done_rx.recv_timeout(left) {
+            Ok(t) => times.push(t),
+            Err(_) => panic!("{HUNG}: not done after {RUN_TIMEOUT:?}"),
+        }
+    }
+    let sum = handles.into_iter().map(|h| h.join().unwrap()).sum();
+    (span(times), sum)
+}
+
+/// The work of one task of a cell; it returns the sum of the messages it received.
+type Task = Pin<Box<dyn Future<Output = u64> + Send>>;
+
+/// Spawns the tasks (in order) on the runtime; returns the span from the first task's first
+/// poll to the last task's end, and the sum of what they received.
+///
+/// # Panics
+///
+/// With [`HUNG`] if the tasks are not done within [`RUN_TIMEOUT`]; they are left behind.
+fn time_tasks(rt: &Runtime, tasks: Vec<Task>) -> (Duration, u64) {
+    rt.block_on(async move {
+        let deadline = tokio::time::Instant::now() + RUN_TIMEOUT;
+        let handles: Vec<_> = tasks
+            .into_iter()
+            .map(|task| {
+                tokio::spawn(async move {
+                    let start = Instant::now();
+                    let sum = task.await;
+                    (sum, start, Instant::now())
+                })
+            })
+            .collect();
+        let mut sum = 0;
+        let mut times = Vec::with_capacity(handles.len());
+        for h in handles {
+            match tokio::time::timeout_at(deadline, h).await {
+                Ok(result) => {
+                    let (s, start, end) = result.unwrap();
+                    sum += s;
+                    times.push((start, end));
+                }
+                Err(_) => panic!("{HUNG}: not done after {RUN_TIMEOUT:?}"),
+            }
+        }
+        (span(times), sum)
+    })
+}
+
+/// The blocking channel shapes and `ping_pong` of library `C`.
 fn run_blocking<C: BlockingChan + 'static>(shape: Shape, cap: Cap, n: usize) -> Option<Duration> {
+    if shape == Shape::PingPong {
+        return ping_pong_blocking::<C>(cap, n);
+    }
     let (tx, rx) = C::channel(cap)?;
     if shape == Shape::Seq {
         let batch = seq_batch(cap, n)?;
@@ -381,28 +531,25 @@ fn run_blocking<C: BlockingChan + 'static>(shape: Shape, cap: Cap, n: usize) -> 
             sent += k;
         }
         let elapsed = start.elapsed();
-        assert_eq!(sum, expected_sum(n), "messages lost or duplicated");
+        check(sum, n);
         return Some(elapsed);
     }
 
     let (senders, receivers) = shape.parties();
     let (per_sender, per_receiver) = (n / senders, n / receivers);
-    let barrier = Arc::new(Barrier::new(senders + receivers + 1));
-    let mut sending = Vec::new();
+    let mut work: Vec<Work> = Vec::new();
     for s in 0..senders {
-        let (tx, barrier) = (tx.clone(), barrier.clone());
-        sending.push(thread::spawn(move || {
-            barrier.wait();
+        let tx = tx.clone();
+        work.push(Box::new(move || {
             for v in s * per_sender..(s + 1) * per_sender {
                 C::send(&tx, black_box(v as u64));
             }
+            0
         }));
     }
-    let mut receiving = Vec::new();
     for _ in 0..receivers {
-        let (rx, barrier) = (rx.clone(), barrier.clone());
-        receiving.push(thread::spawn(move || {
-            barrier.wait();
+        let rx = rx.clone();
+        work.push(Box::new(move || {
             let mut sum = 0;
             for _ in 0..per_receiver {
                 sum += black_box(C::recv(&rx));
@@ -412,24 +559,46 @@ fn run_blocking<C: BlockingChan + 'static>(shape: Shape, cap: Cap, n: usize) -> 
     }
     // Only the threads' handles remain, so sender and receiver counts are exact.
     drop((tx, rx));
-
-    barrier.wait();
-    let start = Instant::now();
-    for h in sending {
-        h.join().unwrap();
-    }
-    let sum: u64 = receiving.into_iter().map(|h| h.join().unwrap()).sum();
-    let elapsed = start.elapsed();
-    assert_eq!(sum, expected_sum(n), "messages lost or duplicated");
+    let (elapsed, sum) = time_threads(work);
+    check(sum, n);
     Some(elapsed)
 }
 
+/// `n` strict request/reply round trips between two threads.
+fn ping_pong_blocking<C: BlockingChan + 'static>(cap: Cap, n: usize) -> Option<Duration> {
+    let (req_tx, req_rx) = C::channel(cap)?;
+    let (rep_tx, rep_rx) = C::channel(cap)?;
+    let work: Vec<Work> = vec![
+        Box::new(move || {
+            let mut sum = 0;
+            for v in 0..n {
+                C::send(&req_tx, black_box(v as u64));
+                sum += C::recv(&rep_rx);
+            }
+            sum
+        }),
+        Box::new(move || {
+            for _ in 0..n {
+                C::send(&rep_tx, C::recv(&req_rx));
+            }
+            0
+        }),
+    ];
+    let (elapsed, sum) = time_threads(work);
+    check(sum, n);
+    Some(elapsed)
+}
+
+/// The async channel shapes and `ping_pong` of library `C`.
 fn run_async<C: AsyncChan + 'static>(
     rt: &Runtime,
     shape: Shape,
     cap: Cap,
     n: usize,
 ) -> Option<Duration> {
+    if shape == Shape::PingPong {
+        return ping_pong_async::<C>(rt, cap, n);
+    }
     let (tx, rx) = C::channel(cap)?;
     if shape == Shape::Seq {
         let batch = seq_batch(cap, n)?;
@@ -452,7 +621,7 @@ fn run_async<C: AsyncChan + 'static>(
                 (start.elapsed(), sum)
             }))
             .unwrap();
-        assert_eq!(sum, expected_sum(n), "messages lost or duplicated");
+        check(sum, n);
         return Some(elapsed);
     }
 
@@ -464,42 +633,518 @@ fn run_async<C: AsyncChan + 'static>(
     }
     rxs.push(rx);
 
-    let (elapsed, sum) = rt.block_on(async move {
-        let start = Instant::now();
-        let receiving: Vec<_> = rxs
-            .into_iter()
-            .map(|mut rx| {
-                tokio::spawn(async move {
-                    let mut sum = 0;
-                    for _ in 0..per_receiver {
-                        sum += black_box(C::recv(&mut rx).await);
+    let mut tasks: Vec<Task> = Vec::new();
+    for mut rx in rxs {
+        tasks.push(Box::pin(async move {
+            let mut sum = 0;
+            for _ in 0..per_receiver {
+                sum += black_box(C::recv(&mut rx).await);
+            }
+            sum
+        }));
+    }
+    for s in 0..senders {
+        let tx = tx.clone();
+        tasks.push(Box::pin(async move {
+            for v in s * per_sender..(s + 1) * per_sender {
+                C::send(&tx, black_box(v as u64)).await;
+            }
+            0
+        }));
+    }
+    drop(tx);
+    let (elapsed, sum) = time_tasks(rt, tasks);
+    check(sum, n);
+    Some(elapsed)
+}
+
+/// `n` strict request/reply round trips between two tasks.
+fn ping_pong_async<C: AsyncChan + 'static>(rt: &Runtime, cap: Cap, n: usize) -> Option<Duration> {
+    let (req_tx, mut req_rx) = C::channel(cap)?;
+    let (rep_tx, mut rep_rx) = C::channel(cap)?;
+    let tasks: Vec<Task> = vec![
+        Box::pin(async move {
+            let mut sum = 0;
+            for v in 0..n {
+                C::send(&req_tx, black_box(v as u64)).await;
+                sum += C::recv(&mut rep_rx).await;
+            }
+            sum
+        }),
+        Box::pin(async move {
+            for _ in 0..n {
+                let v = C::recv(&mut req_rx).await;
+                C::send(&rep_tx, v).await;
+            }
+            0
+        }),
+    ];
+    let (elapsed, sum) = time_tasks(rt, tasks);
+    check(sum, n);
+    Some(elapsed)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Select runners
+// ---------------------------------------------------------------------------------------------
+
+/// The number of channels, of selecting senders and of selecting receivers in the select
+/// shapes, as in crossbeam-channel's suite.
+const SELECT_CHANNELS: usize = 4;
+
+/// Splits 4 handles into an array so that the select macros can name each one.
+fn four<T>(v: Vec<T>) -> [T; SELECT_CHANNELS] {
+    match v.try_into() {
+        Ok(a) => a,
+        Err(_) => unreachable!("exactly {SELECT_CHANNELS} channels"),
+    }
+}
+
+/// The blocking select cells of a library whose select macro has crossbeam's syntax
+/// (`recv(rx) -> v => ..`, `send(tx, msg) -> res => ..`): gochan's `select_blocking!` and
+/// `crossbeam_channel::select!`. `$lib` implements [`BlockingChan`]; a receive gives an
+/// `Option` or a `Result` and a send a `Result`, hence the `unwrap`s.
+macro_rules! blocking_select_runner {
+    ($name:ident, $lib:ty, $($select:ident)::+) => {
+        fn $name(shape: Shape, cap: Cap, n: usize) -> Option<Duration> {
+            let chans: Vec<_> = (0..SELECT_CHANNELS)
+                .map(|_| <$lib as BlockingChan>::channel(cap))
+                .collect::<Option<_>>()?;
+            let txs: Vec<_> = chans.iter().map(|(tx, _)| tx.clone()).collect();
+            let rxs: Vec<_> = chans.iter().map(|(_, rx)| rx.clone()).collect();
+            let per = n / SELECT_CHANNELS;
+            let mut work: Vec<Work> = Vec::new();
+            match shape {
+                Shape::SelectRx => {
+                    let [r0, r1, r2, r3] = four(rxs);
+                    work.push(Box::new(move || {
+                        let mut sum = 0;
+                        for _ in 0..n {
+                            sum += black_box($($select)::+! {
+                                recv(r0) -> v => v.unwrap(),
+                                recv(r1) -> v => v.unwrap(),
+                                recv(r2) -> v => v.unwrap(),
+                                recv(r3) -> v => v.unwrap(),
+                            });
+                        }
+                        sum
+                    }));
+                    for (s, tx) in txs.into_iter().enumerate() {
+                        work.push(Box::new(move || {
+                            for v in s * per..(s + 1) * per {
+                                <$lib as BlockingChan>::send(&tx, black_box(v as u64));
+                            }
+                            0
+                        }));
                     }
-                    sum
-                })
-            })
-            .collect();
-        let sending: Vec<_> = (0..senders)
-            .map(|s| {
-                let tx = tx.clone();
-                tokio::spawn(async move {
-                    for v in s * per_sender..(s + 1) * per_sender {
+                }
+                Shape::SelectBoth => {
+                    for _ in 0..SELECT_CHANNELS {
+                        let [r0, r1, r2, r3] = four(rxs.clone());
+                        work.push(Box::new(move || {
+                            let mut sum = 0;
+                            for _ in 0..per {
+                                sum += black_box($($select)::+! {
+                                    recv(r0) -> v => v.unwrap(),
+                                    recv(r1) -> v => v.unwrap(),
+                                    recv(r2) -> v => v.unwrap(),
+                                    recv(r3) -> v => v.unwrap(),
+                                });
+                            }
+                            sum
+                        }));
+                    }
+                    for s in 0..SELECT_CHANNELS {
+                        let [t0, t1, t2, t3] = four(txs.clone());
+                        work.push(Box::new(move || {
+                            for v in s * per..(s + 1) * per {
+                                let v = black_box(v as u64);
+                                $($select)::+! {
+                                    send(t0, v) -> r => r.unwrap(),
+                                    send(t1, v) -> r => r.unwrap(),
+                                    send(t2, v) -> r => r.unwrap(),
+                                    send(t3, v) -> r => r.unwrap(),
+                                }
+                            }
+                            0
+                        }));
+                    }
+                }
+                _ => return None,
+            }
+            // `chans` keeps every channel open until all threads are done: a channel whose
+            // sender finished must not turn into an always-ready closed case.
+            let (elapsed, sum) = time_threads(work);
+            drop(chans);
+            check(sum, n);
+            Some(elapsed)
+        }
+    };
+}
+
+blocking_select_runner!(select_blocking_gochan, Gochan, gochan::select_blocking);
+blocking_select_runner!(
+    select_blocking_crossbeam,
+    Crossbeam,
+    crossbeam_channel::select
+);
+
+/// The async select cells of gochan: its `select!` macro in tokio tasks.
+fn select_async_gochan(rt: &Runtime, shape: Shape, cap: Cap, n: usize) -> Option<Duration> {
+    let chans: Vec<_> = (0..SELECT_CHANNELS)
+        .map(|_| <Gochan as AsyncChan>::channel(cap))
+        .collect::<Option<_>>()?;
+    let txs: Vec<_> = chans.iter().map(|(tx, _)| tx.clone()).collect();
+    let rxs: Vec<_> = chans.iter().map(|(_, rx)| rx.clone()).collect();
+    let per = n / SELECT_CHANNELS;
+    let mut tasks: Vec<Task> = Vec::new();
+    let recv_task = |rxs: Vec<gochan::Receiver<u64>>, count: usize| -> Task {
+        let [r0, r1, r2, r3] = four(rxs);
+        Box::pin(async move {
+            let mut sum = 0;
+            for _ in 0..count {
+                sum += black_box(gochan::select! {
+                    recv(r0) -> v => v.unwrap(),
+                    recv(r1) -> v => v.unwrap(),
+                    recv(r2) -> v => v.unwrap(),
+                    recv(r3) -> v => v.unwrap(),
+                });
+            }
+            sum
+        })
+    };
+    match shape {
+        Shape::SelectRx => {
+            tasks.push(recv_task(rxs, n));
+            for (s, tx) in txs.into_iter().enumerate() {
+                tasks.push(Box::pin(async move {
+                    for v in s * per..(s + 1) * per {
+                        tx.send(black_box(v as u64)).await.unwrap();
+                    }
+                    0
+                }));
+            }
+        }
+        Shape::SelectBoth => {
+            for _ in 0..SELECT_CHANNELS {
+                tasks.push(recv_task(rxs.clone(), per));
+            }
+            for s in 0..SELECT_CHANNELS {
+                let [t0, t1, t2, t3] = four(txs.clone());
+                tasks.push(Box::pin(async move {
+                    for v in s * per..(s + 1) * per {
+                        let v = black_box(v as u64);
+                        gochan::select! {
+                            send(t0, v) -> r => r.unwrap(),
+                            send(t1, v) -> r => r.unwrap(),
+                            send(t2, v) -> r => r.unwrap(),
+                            send(t3, v) -> r => r.unwrap(),
+                        }
+                    }
+                    0
+                }));
+            }
+        }
+        _ => return None,
+    }
+    let (elapsed, sum) = time_tasks(rt, tasks);
+    drop(chans);
+    check(sum, n);
+    Some(elapsed)
+}
+
+/// The async select cells of a peer: `tokio::select!` over the futures of library `C`.
+///
+/// `tokio::select!` drops the futures that lose. That is safe for the receive futures of tokio
+/// mpsc and async-channel (a message is taken only by the poll that returns it), and a losing
+/// send future is dropped with its copy of the value, which the next iteration sends again;
+/// the sum of what is received checks both.
+fn select_async_peer<C: AsyncChan + 'static>(
+    rt: &Runtime,
+    shape: Shape,
+    cap: Cap,
+    n: usize,
+) -> Option<Duration> {
+    let mut txs = Vec::new();
+    let mut rxs = Vec::new();
+    for _ in 0..SELECT_CHANNELS {
+        let (tx, rx) = C::channel(cap)?;
+        txs.push(tx);
+        rxs.push(rx);
+    }
+    let per = n / SELECT_CHANNELS;
+    let recv_task = |rxs: Vec<C::Rx>, count: usize| -> Task {
+        let [mut r0, mut r1, mut r2, mut r3] = four(rxs);
+        Box::pin(async move {
+            let mut sum = 0;
+            for _ in 0..count {
+                sum += black_box(tokio::select! {
+                    v = C::recv(&mut r0) => v,
+                    v = C::recv(&mut r1) => v,
+                    v = C::recv(&mut r2) => v,
+                    v = C::recv(&mut r3) => v,
+                });
+            }
+            sum
+        })
+    };
+    let mut tasks: Vec<Task> = Vec::new();
+    match shape {
+        Shape::SelectRx => {
+            tasks.push(recv_task(rxs, n));
+            for (s, tx) in txs.iter().cloned().enumerate() {
+                tasks.push(Box::pin(async move {
+                    for v in s * per..(s + 1) * per {
                         C::send(&tx, black_box(v as u64)).await;
                     }
-                })
-            })
-            .collect();
-        drop(tx);
-        for h in sending {
-            h.await.unwrap();
+                    0
+                }));
+            }
         }
-        let mut sum = 0;
-        for h in receiving {
-            sum += h.await.unwrap();
+        Shape::SelectBoth => {
+            // Every receiving task selects over all 4 channels: a multi-consumer channel.
+            for _ in 1..SELECT_CHANNELS {
+                let clones = rxs.iter().map(C::clone_rx).collect::<Option<_>>()?;
+                tasks.push(recv_task(clones, per));
+            }
+            tasks.push(recv_task(rxs, per));
+            for s in 0..SELECT_CHANNELS {
+                let [t0, t1, t2, t3] = four(txs.clone());
+                tasks.push(Box::pin(async move {
+                    for v in s * per..(s + 1) * per {
+                        let v = black_box(v as u64);
+                        tokio::select! {
+                            () = C::send(&t0, v) => {}
+                            () = C::send(&t1, v) => {}
+                            () = C::send(&t2, v) => {}
+                            () = C::send(&t3, v) => {}
+                        }
+                    }
+                    0
+                }));
+            }
         }
-        (start.elapsed(), sum)
-    });
-    assert_eq!(sum, expected_sum(n), "messages lost or duplicated");
+        _ => return None,
+    }
+    // `txs` keeps every channel open until all tasks are done.
+    let (elapsed, sum) = time_tasks(rt, tasks);
+    drop(txs);
+    check(sum, n);
     Some(elapsed)
+}
+
+// ---------------------------------------------------------------------------------------------
+// Idle CPU: what a parked thread costs
+// ---------------------------------------------------------------------------------------------
+
+/// The clock ticks per second of `/proc/self/stat` (`USER_HZ`, 100 on Linux).
+const CLOCK_TICKS: f64 = 100.0;
+
+/// How long the parked thread is watched.
+const IDLE_WINDOW: Duration = Duration::from_secs(1);
+
+/// The user + system CPU time of the whole process in clock ticks: fields 14 and 15 of
+/// `/proc/self/stat`.
+fn process_ticks() -> Option<u64> {
+    let stat = std::fs::read_to_string("/proc/self/stat").ok()?;
+    // The command name (field 2) is in parentheses and may hold spaces; field 3 follows it.
+    let fields: Vec<&str> = stat[stat.rfind(')')? + 1..].split_whitespace().collect();
+    let field = |n: usize| fields.get(n - 3)?.parse::<u64>().ok();
+    Some(field(14)? + field(15)?)
+}
+
+/// A thread's id as `/proc/thread-self` names it, read by the thread itself.
+fn own_tid() -> Option<String> {
+    let link = std::fs::read_link("/proc/thread-self").ok()?;
+    Some(link.file_name()?.to_str()?.to_string())
+}
+
+/// The CPU time in nanoseconds of thread `tid` of this process (first field of `schedstat`).
+fn thread_cpu_ns(tid: &str) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/self/task/{tid}/schedstat")).ok()?;
+    s.split_whitespace().next()?.parse().ok()
+}
+
+/// The voluntary + involuntary context switches of thread `tid`: how often it ran.
+fn thread_switches(tid: &str) -> Option<u64> {
+    let s = std::fs::read_to_string(format!("/proc/self/task/{tid}/status")).ok()?;
+    let mut total = 0;
+    for line in s.lines() {
+        if line.starts_with("voluntary_ctxt_switches") || line.starts_with("nonvoluntary_ctxt") {
+            total += line.split_whitespace().nth(1)?.parse::<u64>().ok()?;
+        }
+    }
+    Some(total)
+}
+
+struct Idle {
+    /// Whole-process CPU over the window, in percent of one core (10 ms = 1 % resolution).
+    process_pct: Option<f64>,
+    /// CPU of the parked thread over the window, in microseconds.
+    thread_us: Option<f64>,
+    /// Times the parked thread was scheduled during the window.
+    switches: Option<u64>,
+}
+
+/// A blocking wait to watch: `park` blocks until `wake` runs.
+struct Parked {
+    park: Box<dyn FnOnce() + Send>,
+    wake: Box<dyn FnOnce()>,
+}
+
+/// Parks one thread in `parked.park`, lets it settle (past any spinning), then watches the
+/// process and the thread for [`IDLE_WINDOW`] while the main thread sleeps.
+fn measure_idle(parked: Parked) -> Idle {
+    let (tid_tx, tid_rx) = std::sync::mpsc::channel();
+    let park = parked.park;
+    let handle = thread::spawn(move || {
+        tid_tx.send(own_tid()).unwrap();
+        park();
+    });
+    let tid = tid_rx.recv().unwrap();
+    thread::sleep(Duration::from_millis(200));
+
+    let thread_cpu = || tid.as_deref().and_then(thread_cpu_ns);
+    let switches = || tid.as_deref().and_then(thread_switches);
+    let (p0, c0, s0) = (process_ticks(), thread_cpu(), switches());
+    let start = Instant::now();
+    thread::sleep(IDLE_WINDOW);
+    let (p1, c1, s1) = (process_ticks(), thread_cpu(), switches());
+    let secs = start.elapsed().as_secs_f64();
+
+    (parked.wake)();
+    handle.join().unwrap();
+    Idle {
+        process_pct: p0
+            .zip(p1)
+            .map(|(a, b)| (b - a) as f64 / CLOCK_TICKS / secs * 100.0),
+        thread_us: c0.zip(c1).map(|(a, b)| (b - a) as f64 / 1e3 / secs),
+        switches: s0.zip(s1).map(|(a, b)| b - a),
+    }
+}
+
+/// Builds a fresh wait to watch.
+type MakeParked = Box<dyn Fn() -> Parked>;
+
+/// The waits watched by the idle measurement. Each waits on a rendezvous channel whose sender
+/// stays silent; waking it is closing the channel.
+fn idle_cases() -> Vec<(&'static str, MakeParked)> {
+    vec![
+        (
+            "gochan recv_blocking",
+            Box::new(|| {
+                let (tx, rx) = gochan::bounded::<u64>(0);
+                Parked {
+                    park: Box::new(move || assert!(rx.recv_blocking().is_none())),
+                    wake: Box::new(move || drop(tx)),
+                }
+            }),
+        ),
+        (
+            "gochan select_blocking! (2 channels)",
+            Box::new(|| {
+                let (tx0, rx0) = gochan::bounded::<u64>(0);
+                let (tx1, rx1) = gochan::bounded::<u64>(0);
+                Parked {
+                    park: Box::new(move || {
+                        gochan::select_blocking! {
+                            recv(rx0) -> v => assert!(v.is_none()),
+                            recv(rx1) -> v => assert!(v.is_none()),
+                        }
+                    }),
+                    wake: Box::new(move || drop((tx0, tx1))),
+                }
+            }),
+        ),
+        (
+            "crossbeam-channel recv",
+            Box::new(|| {
+                let (tx, rx) = crossbeam_channel::bounded::<u64>(0);
+                Parked {
+                    park: Box::new(move || assert!(rx.recv().is_err())),
+                    wake: Box::new(move || drop(tx)),
+                }
+            }),
+        ),
+        (
+            "crossbeam-channel select! (2 channels)",
+            Box::new(|| {
+                let (tx0, rx0) = crossbeam_channel::bounded::<u64>(0);
+                let (tx1, rx1) = crossbeam_channel::bounded::<u64>(0);
+                Parked {
+                    park: Box::new(move || {
+                        crossbeam_channel::select! {
+                            recv(rx0) -> v => assert!(v.is_err()),
+                            recv(rx1) -> v => assert!(v.is_err()),
+                        }
+                    }),
+                    wake: Box::new(move || drop((tx0, tx1))),
+                }
+            }),
+        ),
+        (
+            "flume recv",
+            Box::new(|| {
+                let (tx, rx) = flume::bounded::<u64>(0);
+                Parked {
+                    park: Box::new(move || assert!(rx.recv().is_err())),
+                    wake: Box::new(move || drop(tx)),
+                }
+            }),
+        ),
+        (
+            "kanal recv",
+            Box::new(|| {
+                let (tx, rx) = kanal::bounded::<u64>(0);
+                Parked {
+                    park: Box::new(move || assert!(rx.recv().is_err())),
+                    wake: Box::new(move || drop(tx)),
+                }
+            }),
+        ),
+    ]
+}
+
+/// Measures and prints the idle table (the cases whose `idle/<name>` the filters select).
+fn idle_report(config: &Config) {
+    let rows: Vec<(&str, Idle)> = idle_cases()
+        .into_iter()
+        .filter(|(name, _)| config.selects(&format!("idle/{name}")))
+        .map(|(name, make)| {
+            let idle = measure_idle(make());
+            eprintln!(
+                "idle/{name}: process {:?} %, thread {:?} us, {:?} wake-ups",
+                idle.process_pct, idle.thread_us, idle.switches
+            );
+            (name, idle)
+        })
+        .collect();
+    if rows.is_empty() {
+        return;
+    }
+    let opt =
+        |v: Option<f64>, digits: usize| v.map_or("n/a".to_string(), |v| format!("{v:.digits$}"));
+    println!(
+        "## idle: one thread parked for {} s, nothing else running\n",
+        IDLE_WINDOW.as_secs_f64()
+    );
+    println!(
+        "Process CPU is `utime + stime` of `/proc/self/stat` (clock ticks of 10 ms, so its \
+         resolution is 1 % of a core over 1 s); the parked thread's CPU and wake-ups are \
+         `/proc/self/task/<tid>/schedstat` and the context switches of its `status`, read \
+         from the main thread.\n"
+    );
+    println!("| parked in | process CPU (% of one core) | parked thread CPU (µs/s) | parked thread wake-ups |");
+    println!("|---|---:|---:|---:|");
+    for (name, idle) in rows {
+        println!(
+            "| {name} | {} | {} | {} |",
+            opt(idle.process_pct, 1),
+            opt(idle.thread_us, 1),
+            idle.switches.map_or("n/a".to_string(), |s| s.to_string()),
+        );
+    }
+    println!();
 }
 
 // ---------------------------------------------------------------------------------------------
@@ -536,6 +1181,39 @@ fn async_libs(rt: &Runtime) -> Vec<(&'static str, Runner<'_>)> {
     ]
 }
 
+fn blocking_select_libs() -> Vec<(&'static str, Runner<'static>)> {
+    vec![
+        (GOCHAN, Box::new(select_blocking_gochan)),
+        ("crossbeam-channel", Box::new(select_blocking_crossbeam)),
+    ]
+}
+
+fn async_select_libs(rt: &Runtime) -> Vec<(&'static str, Runner<'_>)> {
+    vec![
+        (GOCHAN, Box::new(|s, c, n| select_async_gochan(rt, s, c, n))),
+        (
+            "tokio-mpsc",
+            Box::new(|s, c, n| select_async_peer::<Tokio>(rt, s, c, n)),
+        ),
+        (
+            "async-channel",
+            Box::new(|s, c, n| select_async_peer::<AsyncChannel>(rt, s, c, n)),
+        ),
+    ]
+}
+
+/// One pair of tables: a mode, a group of rows, the libraries measured on them.
+struct Table<'a> {
+    mode: Mode,
+    /// "" for the channel shapes, else the group's name ("select", "ping_pong").
+    group: &'static str,
+    unit: &'static str,
+    rows: Vec<(Shape, Cap)>,
+    /// The `n` each run is given (messages, or round trips), and the divisor of its time.
+    ops: usize,
+    libs: Vec<(&'static str, Runner<'a>)>,
+}
+
 /// Nanoseconds per message over the runs of one cell.
 struct Stats {
     median: f64,
@@ -566,6 +1244,8 @@ enum Cell {
     /// The library has no channel for this cell.
     NotApplicable,
     Measured(Stats),
+    /// A run hung or lost messages: what happened, in which run.
+    Failed(String),
 }
 
 struct Config {
@@ -603,31 +1283,59 @@ impl Config {
     }
 }
 
-/// Runs every selected cell of one mode; `cells[row][lib]`.
-fn measure(config: &Config, mode: Mode, libs: &[(&'static str, Runner<'_>)]) -> Vec<Vec<Cell>> {
-    rows()
-        .into_iter()
-        .map(|(shape, cap)| {
-            libs.iter()
+/// Runs every selected cell of one table; `cells[row][lib]`.
+fn measure(config: &Config, table: &Table<'_>) -> Vec<Vec<Cell>> {
+    table
+        .rows
+        .iter()
+        .map(|&(shape, cap)| {
+            table
+                .libs
+                .iter()
                 .map(|(lib, run)| {
-                    let key = format!("{}/{}/{}/{lib}", mode.name(), shape.name(), cap_name(cap));
+                    let key = format!(
+                        "{}/{}/{}/{lib}",
+                        table.mode.name(),
+                        shape.name(),
+                        cap_name(cap)
+                    );
                     if !config.selects(&key) {
                         return Cell::Skipped;
                     }
                     let mut samples = Vec::with_capacity(config.runs);
-                    for _ in 0..config.runs {
-                        match run(shape, cap, config.msgs) {
-                            Some(t) => samples.push(t.as_nanos() as f64 / config.msgs as f64),
-                            None => {
+                    for i in 0..config.runs {
+                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                            run(shape, cap, table.ops)
+                        }));
+                        match result {
+                            Ok(Some(t)) => samples.push(t.as_nanos() as f64 / table.ops as f64),
+                            Ok(None) => {
                                 eprintln!("{key}: n/a");
                                 return Cell::NotApplicable;
+                            }
+                            Err(payload) => {
+                                let msg = payload
+                                    .downcast_ref::<String>()
+                                    .map(String::as_str)
+                                    .or_else(|| payload.downcast_ref::<&str>().copied())
+                                    .unwrap_or("");
+                                let what = if msg.starts_with(HUNG) {
+                                    HUNG
+                                } else if msg.contains(WRONG_SUM) {
+                                    "lost messages"
+                                } else {
+                                    "panicked"
+                                };
+                                let failed = format!("{what} (run {} of {})", i + 1, config.runs);
+                                eprintln!("{key}: {failed}");
+                                return Cell::Failed(failed);
                             }
                         }
                     }
                     let stats = Stats::new(samples);
                     eprintln!(
-                        "{key}: {:.1} ns/msg ({:.1}-{:.1})",
-                        stats.median, stats.min, stats.max
+                        "{key}: {:.1} {} ({:.1}-{:.1})",
+                        stats.median, table.unit, stats.min, stats.max
                     );
                     Cell::Measured(stats)
                 })
@@ -636,9 +1344,10 @@ fn measure(config: &Config, mode: Mode, libs: &[(&'static str, Runner<'_>)]) -> 
         .collect()
 }
 
-/// Prints the ns/msg table and the gochan/peer ratio table of one mode.
-fn report(mode: Mode, libs: &[&'static str], cells: &[Vec<Cell>]) {
-    let rows = rows();
+/// Prints the time table and the gochan/peer ratio table of one table.
+fn report(table: &Table<'_>, cells: &[Vec<Cell>]) {
+    let libs: Vec<&str> = table.libs.iter().map(|(name, _)| *name).collect();
+    let rows = &table.rows;
     let row_used: Vec<bool> = cells
         .iter()
         .map(|r| r.iter().any(|c| !matches!(c, Cell::Skipped)))
@@ -651,8 +1360,13 @@ fn report(mode: Mode, libs: &[&'static str], cells: &[Vec<Cell>]) {
     }
     let shown: Vec<usize> = (0..libs.len()).filter(|&l| lib_used[l]).collect();
     let row_label = |i: usize| format!("{} | {}", rows[i].0.name(), cap_name(rows[i].1));
+    let title = if table.group.is_empty() {
+        table.mode.name().to_string()
+    } else {
+        format!("{} {}", table.mode.name(), table.group)
+    };
 
-    println!("## {} (ns/msg, median (min-max))\n", mode.name());
+    println!("## {title} ({}, median (min-max))\n", table.unit);
     let header: Vec<&str> = shown.iter().map(|&l| libs[l]).collect();
     println!("| shape | cap | {} |", header.join(" | "));
     println!("|---|---|{}", "---:|".repeat(shown.len()));
@@ -664,6 +1378,7 @@ fn report(mode: Mode, libs: &[&'static str], cells: &[Vec<Cell>]) {
                 Cell::NotApplicable => "n/a".to_string(),
                 Cell::Measured(s) if s.min == s.max => format!("{:.1}", s.median),
                 Cell::Measured(s) => format!("{:.1} ({:.1}-{:.1})", s.median, s.min, s.max),
+                Cell::Failed(what) => what.clone(),
             })
             .collect();
         println!("| {} | {} |", row_label(i), values.join(" | "));
@@ -681,10 +1396,7 @@ fn report(mode: Mode, libs: &[&'static str], cells: &[Vec<Cell>]) {
     if peers.is_empty() {
         return;
     }
-    println!(
-        "## {}: gochan / peer (median ratio; below 1 means gochan is faster)\n",
-        mode.name()
-    );
+    println!("## {title}: gochan / peer (median ratio; below 1 means gochan is faster)\n");
     let header: Vec<&str> = peers.iter().map(|&l| libs[l]).collect();
     println!("| shape | cap | {} |", header.join(" | "));
     println!("|---|---|{}", "---:|".repeat(peers.len()));
@@ -696,6 +1408,7 @@ fn report(mode: Mode, libs: &[&'static str], cells: &[Vec<Cell>]) {
                     format!("{:.2}", ours.median / theirs.median)
                 }
                 (_, Cell::NotApplicable) => "n/a".to_string(),
+                (Cell::Failed(_), _) | (_, Cell::Failed(_)) => "-".to_string(),
                 _ => String::new(),
             })
             .collect();
@@ -704,29 +1417,96 @@ fn report(mode: Mode, libs: &[&'static str], cells: &[Vec<Cell>]) {
     println!();
 }
 
+fn run_tables(config: &Config, tables: &[Table<'_>]) {
+    for table in tables {
+        let cells = measure(config, table);
+        report(table, &cells);
+    }
+}
+
 fn main() {
     let config = Config::from_env();
+    let started = Instant::now();
     println!("# gochan channel benchmarks\n");
     println!(
-        "{} messages per cell, median of {} run(s), {} CPU(s); async mode: tokio multi-thread \
-         runtime, 2 workers; mpsc = 4 senders, mpmc = 4 senders + 4 receivers.\n",
+        "{} messages per cell ({} round trips per `ping_pong` cell), median of {} run(s), {} \
+         CPU(s); async mode: tokio multi-thread runtime, 2 workers; mpsc = 4 senders, mpmc = 4 \
+         senders + 4 receivers; select_rx = 4 senders on 4 channels + 1 selecting receiver; \
+         select_both = 4 selecting senders + 4 selecting receivers over 4 channels.\n",
         config.msgs,
+        round_trips(config.msgs),
         config.runs,
         thread::available_parallelism().map_or(1, |n| n.get()),
     );
 
-    let libs = blocking_libs();
-    let cells = measure(&config, Mode::Blocking, &libs);
-    let names: Vec<&str> = libs.iter().map(|(name, _)| *name).collect();
-    report(Mode::Blocking, &names, &cells);
+    // First, while the process has no other thread.
+    idle_report(&config);
+
+    let msgs = config.msgs;
+    let trips = round_trips(msgs);
+    run_tables(
+        &config,
+        &[
+            Table {
+                mode: Mode::Blocking,
+                group: "",
+                unit: "ns/msg",
+                rows: channel_rows(),
+                ops: msgs,
+                libs: blocking_libs(),
+            },
+            Table {
+                mode: Mode::Blocking,
+                group: "select",
+                unit: "ns/msg",
+                rows: select_rows(),
+                ops: msgs,
+                libs: blocking_select_libs(),
+            },
+            Table {
+                mode: Mode::Blocking,
+                group: "ping_pong",
+                unit: "ns/round trip",
+                rows: ping_pong_rows(),
+                ops: trips,
+                libs: blocking_libs(),
+            },
+        ],
+    );
 
     let rt = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
         .enable_all()
         .build()
         .expect("a tokio runtime");
-    let libs = async_libs(&rt);
-    let cells = measure(&config, Mode::Async, &libs);
-    let names: Vec<&str> = libs.iter().map(|(name, _)| *name).collect();
-    report(Mode::Async, &names, &cells);
+    run_tables(
+        &config,
+        &[
+            Table {
+                mode: Mode::Async,
+                group: "",
+                unit: "ns/msg",
+                rows: channel_rows(),
+                ops: msgs,
+                libs: async_libs(&rt),
+            },
+            Table {
+                mode: Mode::Async,
+                group: "select",
+                unit: "ns/msg",
+                rows: select_rows(),
+                ops: msgs,
+                libs: async_select_libs(&rt),
+            },
+            Table {
+                mode: Mode::Async,
+                group: "ping_pong",
+                unit: "ns/round trip",
+                rows: ping_pong_rows(),
+                ops: trips,
+                libs: async_libs(&rt),
+            },
+        ],
+    );
+    eprintln!("total: {:.0} s", started.elapsed().as_secs_f64());
 }
