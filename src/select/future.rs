@@ -72,6 +72,11 @@ pub fn select_blocking(cases: &mut [&mut dyn Case], has_default: bool, biased: b
 
 /// What a `recv(..)` case accepts: a receiver, a reference to one, or an `Option` of either
 /// (`None` is Go's nil channel).
+#[diagnostic::on_unimplemented(
+    message = "`recv(..)` in a select needs a `Receiver`, not `{Self}`",
+    label = "expected a `Receiver<T>`, `&Receiver<T>` or an `Option` of one",
+    note = "to send, write `send(sender, message) -> result => body`"
+)]
 pub trait RecvArg<T> {
     /// The case for this argument.
     fn recv_case(&self) -> RecvCase<T, &Chan<T>>;
@@ -102,6 +107,11 @@ impl<T> RecvArg<T> for Option<&Receiver<T>> {
 }
 
 /// What a `send(..)` case accepts: a sender, a reference to one, or an `Option` of either.
+#[diagnostic::on_unimplemented(
+    message = "`send(..)` in a select needs a `Sender`, not `{Self}`",
+    label = "expected a `Sender<T>`, `&Sender<T>` or an `Option` of one",
+    note = "to receive, write `recv(receiver) -> value => body`"
+)]
 pub trait SendArg<T> {
     /// The case for this argument, holding `msg`.
     fn send_case(&self, msg: T) -> SendCase<T, &Chan<T>>;

@@ -28,6 +28,9 @@
 /// - With no case and no `default`, the select waits forever (B6.1).
 /// - Bodies run in the caller's scope. **Unlike Go**, `break` in a body leaves the enclosing
 ///   loop, not the select (B6.4); a body that ends is the end of the select anyway.
+/// - The messages must be `Send`, so that a future using `select!` is `Send` and can be
+///   spawned on any runtime. For messages that are not `Send`, use
+///   [`select_blocking!`](crate::select_blocking!) or a plain `recv().await`.
 ///
 /// # Cancel safety
 ///
