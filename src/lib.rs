@@ -107,13 +107,13 @@
 
 mod chan;
 mod channel;
+pub mod context;
 mod error;
 mod future;
 pub mod group;
 pub mod select;
 mod stream;
 pub mod sync;
-pub mod context;
 pub mod time;
 mod waiter;
 mod waitgroup;

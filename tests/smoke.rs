@@ -216,6 +216,12 @@ fn timer_value_given_back_by_a_dropped_receive_is_not_stale() {
         thread::sleep(Duration::from_millis(1));
     }
     drop(fut);
-    assert!(t.stop(), "the value was never received, so the timer was still pending");
-    assert!(t.receiver().try_recv().is_err(), "no stale value after stop");
+    assert!(
+        t.stop(),
+        "the value was never received, so the timer was still pending"
+    );
+    assert!(
+        t.receiver().try_recv().is_err(),
+        "no stale value after stop"
+    );
 }

@@ -132,7 +132,10 @@ fn timer_value_handed_to_dropped_future_races_stop() {
             // D4.5: `stop` returning `false` means "expired", so the value the dropped
             // receive gives back stays receivable; returning `true` means no value.
             let got = t.receiver().try_recv().is_ok();
-            assert_eq!(got, !stopped, "stop returned {stopped}, value receivable: {got}");
+            assert_eq!(
+                got, !stopped,
+                "stop returned {stopped}, value receivable: {got}"
+            );
             if stopped {
                 "stopped"
             } else {

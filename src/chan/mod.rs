@@ -367,7 +367,9 @@ impl<T> Chan<T> {
 /// Panics with a clear message if `cap` messages of `T` could never be allocated.
 fn check_capacity<T>(cap: usize) {
     let size = std::mem::size_of::<T>();
-    let limit = (isize::MAX as usize).checked_div(size).unwrap_or(usize::MAX);
+    let limit = (isize::MAX as usize)
+        .checked_div(size)
+        .unwrap_or(usize::MAX);
     if cap > limit {
         panic!(
             "gochan::bounded: capacity {cap} exceeds the limit of {limit} messages of {size} bytes"

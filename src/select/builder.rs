@@ -174,7 +174,11 @@ impl<'a> Select<'a> {
 
     /// Adds a send case carrying `msg`; returns its index. `None` is Go's nil channel. If
     /// the case is not chosen, the message is dropped with the select, never delivered.
-    pub fn send<T: Send + 'static>(&mut self, tx: impl Into<Option<&'a Sender<T>>>, msg: T) -> usize {
+    pub fn send<T: Send + 'static>(
+        &mut self,
+        tx: impl Into<Option<&'a Sender<T>>>,
+        msg: T,
+    ) -> usize {
         let chan = tx.into().map(|s| s.raw());
         self.cases.push(Box::new(SendOp {
             addr: addr(chan),
