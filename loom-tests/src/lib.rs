@@ -23,3 +23,5 @@ where
         start.elapsed()
     );
 }
+
+pub mod lincheck;

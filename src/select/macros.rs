@@ -26,6 +26,11 @@
 ///   any case is tried (B1.1). A send case that is not chosen keeps its message; it is dropped
 ///   with the select and never delivered.
 /// - With no case and no `default`, the select waits forever (B6.1).
+/// - A select with `default` never waits, but it is briefly visible to peers while it looks
+///   (it registers its cases, then withdraws them). So on an unbuffered channel it can meet a
+///   concurrent `try_send`, `try_recv` or another select with `default`, which Go's
+///   non-blocking select never does. This only adds successes: `default` is still taken only
+///   if at one instant no case was ready.
 /// - Bodies run in the caller's scope. **Unlike Go**, `break` in a body leaves the enclosing
 ///   loop, not the select (B6.4); a body that ends is the end of the select anyway.
 /// - The messages must be `Send`, so that a future using `select!` is `Send` and can be
