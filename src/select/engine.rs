@@ -45,7 +45,7 @@ pub(crate) struct Engine {
     has_default: bool,
     biased: bool,
     /// The record of the current wait, and the cases registered under it.
-    waiting: Option<(Arc<Record>, Vec<usize>)>,
+    waiting: Option<(Arc<Record>, Queued)>,
     done: bool,
 }
 
@@ -99,12 +99,12 @@ impl Engine {
                     return Poll::Ready(Outcome::Default);
                 }
                 // Only nil cases, or none: wait forever (B6.1, B6.2). Nothing will wake us.
-                self.waiting = Some((Record::new(cx.waker()), Vec::new()));
+                self.waiting = Some((Record::new(cx.waker()), Queued::default()));
                 return Poll::Pending;
             }
             // 2. Registration pass.
             let record = Record::new(cx.waker());
-            let mut queued = Vec::with_capacity(order.len());
+            let mut queued = Queued::default();
             let mut retry = false;
             for k in 0..order.len() {
                 let i = order.get(k);
@@ -204,8 +204,35 @@ impl Engine {
     }
 }
 
-fn withdraw<C: Case + ?Sized>(cases: &mut [&mut C], queued: &[usize], except: usize) {
-    for &i in queued {
+/// The cases registered in the current round, in registration order. Up to eight live
+/// inline, so a plain send or receive that waits allocates only its record and its entry.
+#[derive(Debug, Default)]
+struct Queued {
+    inline: [u16; 8],
+    len: usize,
+    more: Vec<usize>,
+}
+
+impl Queued {
+    fn push(&mut self, i: usize) {
+        if self.len < self.inline.len() && self.more.is_empty() && i <= u16::MAX as usize {
+            self.inline[self.len] = i as u16;
+            self.len += 1;
+        } else {
+            self.more.push(i);
+        }
+    }
+
+    fn iter(&self) -> impl Iterator<Item = usize> + '_ {
+        self.inline[..self.len]
+            .iter()
+            .map(|&i| i as usize)
+            .chain(self.more.iter().copied())
+    }
+}
+
+fn withdraw<C: Case + ?Sized>(cases: &mut [&mut C], queued: &Queued, except: usize) {
+    for i in queued.iter() {
         if i != except {
             cases[i].withdraw();
         }
