@@ -85,13 +85,14 @@ fn build_examples() -> Result<(), String> {
     }
 }
 
-fn run_example(name: &str) {
+fn run_example(name: &str, args: &[&str]) {
     let _one_at_a_time = RUNS.lock().unwrap_or_else(|e| e.into_inner());
     if let Err(e) = BUILT.get_or_init(build_examples) {
         panic!("{e}");
     }
-    let o =
-        cargo(&["run", "--quiet", "--example", name], RUN_LIMIT).unwrap_or_else(|e| panic!("{e}"));
+    let mut all = vec!["run", "--quiet", "--example", name, "--"];
+    all.extend_from_slice(args);
+    let o = cargo(&all, RUN_LIMIT).unwrap_or_else(|e| panic!("{e}"));
     assert_eq!(
         o.status,
         Some(0),
@@ -112,7 +113,7 @@ macro_rules! examples {
         $(
             #[test]
             fn $name() {
-                run_example(stringify!($name));
+                run_example(stringify!($name), &[]);
             }
         )*
     };
@@ -130,6 +131,15 @@ examples!(
     worker_pool_with_context,
 );
 
+/// The soak binary, for a few seconds only (its long runs are done by hand).
+#[test]
+fn soak() {
+    run_example("soak", &["--seconds", "3"]);
+}
+
+/// Examples with a test of their own above.
+const TESTED_WITH_ARGS: &[&str] = &["soak"];
+
 #[test]
 fn every_example_has_a_test() {
     let dir = Path::new(MANIFEST_DIR).join("examples");
@@ -138,7 +148,7 @@ fn every_example_has_a_test() {
         let path = entry.expect("a readable entry").path();
         if path.extension().is_some_and(|e| e == "rs") {
             let name = path.file_stem().unwrap().to_string_lossy().into_owned();
-            if !TESTED.contains(&name.as_str()) {
+            if !TESTED.contains(&name.as_str()) && !TESTED_WITH_ARGS.contains(&name.as_str()) {
                 missing.push(name);
             }
         }
