@@ -132,8 +132,9 @@ pub mod __private {
     pub use crate::select::future::{select_blocking, RecvArg, SelectFuture, SendArg};
 }
 
-/// Internals the loom models drive directly (built only with `--cfg loom`).
-#[cfg(loom)]
+/// Internals the loom models drive directly (built only with `--cfg loom`; also with
+/// `--cfg shuttle`, where the timer thread cannot pump either).
+#[cfg(any(loom, shuttle))]
 #[doc(hidden)]
 pub mod __loom {
     /// Plays the timer thread: delivers a due timer value to a waiting receiver.

@@ -1,20 +1,40 @@
-//! Go's `sync` companions: [`WaitGroup`] and its [`WaitFuture`]; privately, the loom switch.
+//! Go's `sync` companions: [`WaitGroup`] and its [`WaitFuture`]; privately, the model-checker
+//! switch.
 //!
-//! The one switch between `std` and `loom` primitives.
+//! The one switch between `std`, `loom` and `shuttle` primitives.
 //!
 //! Every other module takes its atomics, locks, `Arc` and threads from here, so that a build
 //! with `RUSTFLAGS="--cfg loom"` puts the whole synchronization protocol under the model
-//! checker. Locks ignore poisoning: a panic in user code (a `Drop` of a message, a waker) never
-//! happens while one of our locks is held, and a poisoned lock would otherwise turn one panic
-//! into many.
+//! checker, and one with `RUSTFLAGS="--cfg shuttle"` under shuttle's randomized schedulers
+//! (the two are never set together). shuttle replaces atomics, `Mutex`, `Condvar` and threads
+//! but not `Arc`/`Weak`, which stay std's there. Under shuttle every atomic access behaves as
+//! `SeqCst`, `Condvar::wait_timeout` never times out and there is no time: timer channels and
+//! deadlines are inert (the timer thread is a real OS thread and must not touch shuttle
+//! objects). Locks ignore poisoning: a panic in user code (a `Drop` of a message, a waker)
+//! never happens while one of our locks is held, and a poisoned lock would otherwise turn one
+//! panic into many.
 
 pub use crate::waitgroup::{WaitFuture, WaitGroup};
 
-#[cfg(not(loom))]
+#[cfg(all(loom, shuttle))]
+compile_error!("`--cfg loom` and `--cfg shuttle` cannot be set together");
+
+#[cfg(not(any(loom, shuttle)))]
 #[allow(unused_imports)]
 pub(crate) use std::sync::{
     atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
-    Arc, Condvar, Weak,
+    Condvar,
+};
+
+#[cfg(not(loom))]
+#[allow(unused_imports)]
+pub(crate) use std::sync::{Arc, Weak};
+
+#[cfg(shuttle)]
+#[allow(unused_imports)]
+pub(crate) use shuttle::sync::{
+    atomic::{AtomicBool, AtomicU64, AtomicUsize, Ordering},
+    Condvar,
 };
 
 #[cfg(loom)]
@@ -29,33 +49,42 @@ pub(crate) use loom::sync::{
 #[cfg(loom)]
 pub(crate) type Weak<T> = Arc<T>;
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 pub(crate) use std::thread;
 
 #[cfg(loom)]
 pub(crate) use loom::thread;
 
+#[cfg(shuttle)]
+pub(crate) use shuttle::thread;
+
 /// A mutex whose `lock` cannot fail: poisoning is ignored (see the module docs).
 #[derive(Debug, Default)]
 pub(crate) struct Mutex<T> {
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     inner: std::sync::Mutex<T>,
     #[cfg(loom)]
     inner: loom::sync::Mutex<T>,
+    #[cfg(shuttle)]
+    inner: shuttle::sync::Mutex<T>,
 }
 
-#[cfg(not(loom))]
+#[cfg(not(any(loom, shuttle)))]
 pub(crate) type MutexGuard<'a, T> = std::sync::MutexGuard<'a, T>;
 #[cfg(loom)]
 pub(crate) type MutexGuard<'a, T> = loom::sync::MutexGuard<'a, T>;
+#[cfg(shuttle)]
+pub(crate) type MutexGuard<'a, T> = shuttle::sync::MutexGuard<'a, T>;
 
 impl<T> Mutex<T> {
     pub(crate) fn new(value: T) -> Self {
         Mutex {
-            #[cfg(not(loom))]
+            #[cfg(not(any(loom, shuttle)))]
             inner: std::sync::Mutex::new(value),
             #[cfg(loom)]
             inner: loom::sync::Mutex::new(value),
+            #[cfg(shuttle)]
+            inner: shuttle::sync::Mutex::new(value),
         }
     }
 
@@ -69,7 +98,8 @@ pub(crate) fn wait<'a, T>(cv: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<
     cv.wait(guard).unwrap_or_else(|e| e.into_inner())
 }
 
-/// Waits on `cv` for at most `dur` (a plain wait under loom, which has no time).
+/// Waits on `cv` for at most `dur` (a plain wait under loom, which has no time; shuttle's
+/// `wait_timeout` never times out either).
 pub(crate) fn wait_timeout<'a, T>(
     cv: &Condvar,
     guard: MutexGuard<'a, T>,
@@ -88,12 +118,15 @@ pub(crate) fn wait_timeout<'a, T>(
     }
 }
 
-/// A hint inside a bounded spin; under loom it yields so the model can make progress.
+/// A hint inside a bounded spin; under loom and shuttle it yields so the checked execution
+/// can make progress (a busy spin is invisible to their schedulers).
 pub(crate) fn spin_hint() {
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     std::hint::spin_loop();
     #[cfg(loom)]
     loom::thread::yield_now();
+    #[cfg(shuttle)]
+    shuttle::hint::spin_loop();
 }
 
 /// `Weak::new`-free downgrade and upgrade that also work under loom (which has no `Weak`:
@@ -122,8 +155,9 @@ pub(crate) fn upgrade<T>(w: &Weak<T>) -> Option<Arc<T>> {
 }
 
 /// Primitives that are never modelled: the process-wide timer thread, which lives outside
-/// every loom model (a `static` cannot hold loom types). Models drive timer channels through
-/// `Chan::pump` instead ("the deadline fires now" as an explicit branch).
+/// every loom model and shuttle execution (a `static` cannot hold loom types, and shuttle
+/// objects are tied to one execution). Loom models drive timer channels through `Chan::pump`
+/// instead ("the deadline fires now" as an explicit branch); under shuttle they never fire.
 pub(crate) mod real {
     pub(crate) use std::sync::{Condvar, Mutex, OnceLock};
     pub(crate) use std::thread;

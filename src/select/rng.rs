@@ -51,7 +51,19 @@ pub fn seed(seed: u64) {
     STATE.with(|s| s.set(seed.max(1)));
 }
 
+/// The next random draw, under shuttle from shuttle's own generator: the thread-local state
+/// is outside shuttle's control (and shared by all shuttle threads, which run on one OS
+/// thread), so a failing schedule would not replay. shuttle's generator is seeded by the
+/// scheduler and recorded with the schedule, so the case orders stay random across runs and
+/// deterministic on replay. [`seed`] has no effect there.
+#[cfg(shuttle)]
+fn next() -> u64 {
+    use shuttle::rand::RngCore;
+    shuttle::rand::thread_rng().next_u64()
+}
+
 /// xorshift64*: fast, and uniform enough for choosing among a few cases.
+#[cfg(not(shuttle))]
 fn next() -> u64 {
     STATE.with(|s| {
         let mut x = s.get();

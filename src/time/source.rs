@@ -24,8 +24,9 @@ use crate::sync::Weak;
 pub(crate) struct TimerSource {
     /// The channel the timer thread pumps. Not kept under loom, where the model pumps and
     /// where the "weak" pointer is strong: channel → source → channel would be a cycle, and
-    /// loom reports every timer channel as a leaked `Arc`.
-    #[cfg(not(loom))]
+    /// loom reports every timer channel as a leaked `Arc`. Not kept under shuttle either,
+    /// where nothing pumps (see `on_wait`).
+    #[cfg(not(any(loom, shuttle)))]
     chan: Weak<Chan<Instant>>,
     /// The next value, if armed.
     deadline: Option<Instant>,
@@ -46,10 +47,10 @@ impl TimerSource {
         deadline: Option<Instant>,
         period: Option<Duration>,
     ) -> Self {
-        #[cfg(loom)]
+        #[cfg(any(loom, shuttle))]
         drop(chan);
         TimerSource {
-            #[cfg(not(loom))]
+            #[cfg(not(any(loom, shuttle)))]
             chan,
             deadline,
             period,
@@ -92,8 +93,10 @@ impl Source<Instant> for TimerSource {
     }
 
     fn on_wait(&mut self) {
-        // Under loom the model plays the timer thread and calls `Chan::pump` itself.
-        #[cfg(not(loom))]
+        // Under loom the model plays the timer thread and calls `Chan::pump` itself. Under
+        // shuttle nothing does: the timer thread is a real OS thread, and its pump would lock
+        // shuttle objects from outside the execution (timers are not used under shuttle).
+        #[cfg(not(any(loom, shuttle)))]
         {
             let Some(d) = self.deadline else { return };
             if self.scheduled.is_some() {

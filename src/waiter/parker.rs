@@ -28,8 +28,24 @@ use crate::sync::{spin_hint, wait, wait_timeout, AtomicBool, Condvar, Mutex, Ord
 /// Busy spins before parking, then yields (none under loom, where spinning only grows the
 /// state space). About a microsecond of spinning and a few yields cover a peer that answers
 /// at once, which is the common case of a rendezvous; after that the thread sleeps.
-const SPIN_LIMIT: u32 = if cfg!(loom) { 0 } else { 64 };
-const YIELD_LIMIT: u32 = if cfg!(loom) { 0 } else { 8 };
+///
+/// Under shuttle a "spin" is a yield to the scheduler (`spin_hint`); a couple of rounds keep
+/// the "woken while spinning" path explored without stretching every execution (longer
+/// executions dilute PCT's priority-change points).
+const SPIN_LIMIT: u32 = if cfg!(loom) {
+    0
+} else if cfg!(shuttle) {
+    2
+} else {
+    64
+};
+const YIELD_LIMIT: u32 = if cfg!(loom) {
+    0
+} else if cfg!(shuttle) {
+    1
+} else {
+    8
+};
 
 #[derive(Debug)]
 struct Parker {
@@ -121,7 +137,7 @@ pub(crate) fn block_on<F: Future + Unpin>(
     fut: &mut F,
     deadline: Option<Instant>,
 ) -> Option<F::Output> {
-    #[cfg(not(loom))]
+    #[cfg(not(any(loom, shuttle)))]
     {
         thread_local! {
             static CACHED: (StdArc<Parker>, Waker) = new_waker();
@@ -130,7 +146,10 @@ pub(crate) fn block_on<F: Future + Unpin>(
         // futures of this crate never block inside `poll`, so one cached parker is enough.
         CACHED.with(|(parker, waker)| run(fut, deadline, parker, waker))
     }
-    #[cfg(loom)]
+    // Under the model checkers a parker per call: their threads share one OS thread (so a
+    // `thread_local!` would be shared between them), and their primitives must not outlive
+    // the execution that created them.
+    #[cfg(any(loom, shuttle))]
     {
         let (parker, waker) = new_waker();
         run(fut, deadline, &parker, &waker)
