@@ -91,6 +91,28 @@ impl<T> Mutex<T> {
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// Locks, first spinning on `try_lock` with a growing pause (about a microsecond in all).
+    ///
+    /// For the channel lock, whose critical sections are a few dozen instructions: a
+    /// contended channel lock is usually free again within the spin, while `lock` would
+    /// soon sleep in the kernel, which costs two system calls and a context switch.
+    /// Measured side by side (BENCHMARKS.md), it halves the contended buffered cells.
+    pub(crate) fn lock_spinning(&self) -> MutexGuard<'_, T> {
+        #[cfg(not(any(loom, shuttle)))]
+        for i in 0..6u32 {
+            match self.inner.try_lock() {
+                Ok(g) => return g,
+                Err(std::sync::TryLockError::Poisoned(e)) => return e.into_inner(),
+                Err(std::sync::TryLockError::WouldBlock) => {
+                    for _ in 0..(4u32 << i) {
+                        std::hint::spin_loop();
+                    }
+                }
+            }
+        }
+        self.lock()
+    }
 }
 
 /// Waits on `cv`, ignoring poisoning.

@@ -179,7 +179,7 @@ impl<T> Chan<T> {
     }
 
     pub(crate) fn lock(&self) -> MutexGuard<'_, State<T>> {
-        self.state.lock()
+        self.state.lock_spinning()
     }
 
     pub(crate) fn capacity(&self) -> Option<usize> {
