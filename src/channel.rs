@@ -85,6 +85,21 @@ pub(crate) fn nil_receiver<T>() -> Receiver<T> {
 
 /// The sending half of a channel. Clone it for more senders; the last one dropped closes the
 /// channel (G2).
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = gochan::unbounded();
+/// let tx2 = tx.clone();
+/// assert_eq!(tx.sender_count(), 2);
+/// tx.try_send(1).unwrap();
+/// tx2.try_send(2).unwrap();
+/// drop(tx);
+/// assert!(!rx.is_closed(), "one sender is still alive");
+/// drop(tx2);
+/// assert!(rx.is_closed(), "the last sender closed the channel");
+/// assert_eq!(rx.iter().collect::<Vec<_>>(), vec![1, 2]);
+/// ```
 pub struct Sender<T> {
     chan: Arc<Chan<T>>,
     /// The send in flight through `Sink` (behind a lock only so the handle stays `Sync`).
@@ -93,6 +108,21 @@ pub struct Sender<T> {
 
 /// The receiving half of a channel. Clone it for more receivers; the last one dropped closes
 /// the channel and drops what is buffered (G2).
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = gochan::bounded(2);
+/// let rx2 = rx.clone();
+/// tx.try_send("a").unwrap();
+/// tx.try_send("b").unwrap();
+/// // Every receiver takes from the same queue: each message goes to exactly one.
+/// assert_eq!(rx.try_recv(), Ok("a"));
+/// assert_eq!(rx2.try_recv(), Ok("b"));
+/// drop(rx);
+/// drop(rx2);
+/// assert!(tx.try_send("c").unwrap_err().is_closed());
+/// ```
 pub struct Receiver<T> {
     /// `None` is a channel that never fires (`never()`, Background's `done()`).
     pub(crate) chan: Option<Arc<Chan<T>>>,
@@ -669,6 +699,26 @@ impl<T> fmt::Debug for Receiver<T> {
 }
 
 /// A blocking iterator over a [`Receiver`]; see [`Receiver::iter`].
+///
+/// Each `next` waits for a message; the iterator ends once the channel is closed and drained.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = gochan::bounded(0);
+/// std::thread::spawn(move || {
+///     for i in 1..=3 {
+///         tx.send_blocking(i).unwrap();
+///     }
+///     // `tx` is dropped here, which closes the channel and ends the loop below.
+/// });
+/// let mut got = Vec::new();
+/// for v in &rx {
+///     got.push(v);
+/// }
+/// assert_eq!(got, vec![1, 2, 3]);
+/// assert!(rx.is_closed());
+/// ```
 #[derive(Debug)]
 pub struct Iter<'a, T> {
     rx: &'a Receiver<T>,
@@ -683,6 +733,21 @@ impl<T> Iterator for Iter<'_, T> {
 }
 
 /// A non-blocking iterator over a [`Receiver`]; see [`Receiver::try_iter`].
+///
+/// It ends at the first moment no message is ready, even if the channel is still open.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = gochan::bounded(4);
+/// tx.try_send(1).unwrap();
+/// tx.try_send(2).unwrap();
+/// assert_eq!(rx.try_iter().collect::<Vec<_>>(), vec![1, 2]);
+/// // The channel is open but empty: the iterator ends at once instead of waiting.
+/// assert_eq!(rx.try_iter().next(), None);
+/// tx.try_send(3).unwrap();
+/// assert_eq!(rx.try_iter().next(), Some(3));
+/// ```
 #[derive(Debug)]
 pub struct TryIter<'a, T> {
     rx: &'a Receiver<T>,
@@ -697,6 +762,21 @@ impl<T> Iterator for TryIter<'_, T> {
 }
 
 /// An owning blocking iterator over a [`Receiver`].
+///
+/// Made by `for v in rx` ([`IntoIterator`] for [`Receiver`]); like [`Iter`], it ends once the
+/// channel is closed and drained.
+///
+/// # Examples
+///
+/// ```
+/// let (tx, rx) = gochan::unbounded();
+/// let consumer = std::thread::spawn(move || rx.into_iter().map(|v: i32| v * 10).sum::<i32>());
+/// for i in 1..=4 {
+///     tx.send_blocking(i).unwrap();
+/// }
+/// drop(tx);
+/// assert_eq!(consumer.join().unwrap(), 100);
+/// ```
 #[derive(Debug)]
 pub struct IntoIter<T> {
     rx: Receiver<T>,

@@ -22,6 +22,15 @@ pub struct SendError<T>(pub T);
 
 impl<T> SendError<T> {
     /// The message that was not sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded(1);
+    /// drop(rx);
+    /// let err = tx.send_blocking(String::from("lost?")).unwrap_err();
+    /// assert_eq!(err.into_inner(), "lost?");
+    /// ```
     pub fn into_inner(self) -> T {
         self.0
     }
@@ -49,6 +58,16 @@ pub enum TrySendError<T> {
 
 impl<T> TrySendError<T> {
     /// The message that was not sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded(0);
+    /// // Unbuffered with no receiver waiting: full.
+    /// assert_eq!(tx.try_send(1).unwrap_err().into_inner(), 1);
+    /// rx.close();
+    /// assert_eq!(tx.try_send(2).unwrap_err().into_inner(), 2);
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             TrySendError::Full(m) | TrySendError::Closed(m) => m,
@@ -56,11 +75,33 @@ impl<T> TrySendError<T> {
     }
 
     /// Whether the send failed because the channel was full.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded(1);
+    /// tx.try_send(1).unwrap();
+    /// let err = tx.try_send(2).unwrap_err();
+    /// assert!(err.is_full());
+    /// assert!(!err.is_closed());
+    /// rx.close();
+    /// assert!(!tx.try_send(3).unwrap_err().is_full());
+    /// ```
     pub fn is_full(&self) -> bool {
         matches!(self, TrySendError::Full(_))
     }
 
     /// Whether the send failed because the channel was closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded(1);
+    /// drop(rx);
+    /// let err = tx.try_send(1).unwrap_err();
+    /// assert!(err.is_closed());
+    /// assert!(!err.is_full());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, TrySendError::Closed(_))
     }
@@ -88,6 +129,18 @@ pub enum SendTimeoutError<T> {
 
 impl<T> SendTimeoutError<T> {
     /// The message that was not sent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (tx, rx) = gochan::bounded(0);
+    /// let err = tx.send_timeout(vec![1, 2], Duration::from_millis(1)).unwrap_err();
+    /// assert_eq!(err.into_inner(), vec![1, 2]);
+    /// rx.close();
+    /// let err = tx.send_timeout(vec![3], Duration::from_secs(1)).unwrap_err();
+    /// assert_eq!(err.into_inner(), vec![3]);
+    /// ```
     pub fn into_inner(self) -> T {
         match self {
             SendTimeoutError::Timeout(m) | SendTimeoutError::Closed(m) => m,
@@ -95,11 +148,32 @@ impl<T> SendTimeoutError<T> {
     }
 
     /// Whether the deadline passed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (tx, _rx) = gochan::bounded(0);
+    /// let err = tx.send_timeout(1, Duration::from_millis(1)).unwrap_err();
+    /// assert!(err.is_timeout());
+    /// assert!(!err.is_closed());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, SendTimeoutError::Timeout(_))
     }
 
     /// Whether the channel was closed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (tx, rx) = gochan::bounded(0);
+    /// drop(rx);
+    /// let err = tx.send_timeout(1, Duration::from_secs(1)).unwrap_err();
+    /// assert!(err.is_closed());
+    /// assert!(!err.is_timeout());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, SendTimeoutError::Closed(_))
     }
@@ -126,11 +200,36 @@ pub enum TryRecvError {
 
 impl TryRecvError {
     /// Whether the channel was empty (and still open).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded::<i32>(1);
+    /// let err = rx.try_recv().unwrap_err();
+    /// assert!(err.is_empty());
+    /// assert!(!err.is_closed());
+    /// drop(tx);
+    /// assert!(!rx.try_recv().unwrap_err().is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         matches!(self, TryRecvError::Empty)
     }
 
     /// Whether the channel was closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded(1);
+    /// tx.try_send(1).unwrap();
+    /// drop(tx);
+    /// // A closed channel still hands out what is buffered...
+    /// assert_eq!(rx.try_recv(), Ok(1));
+    /// // ...and reports closed only once drained.
+    /// let err = rx.try_recv().unwrap_err();
+    /// assert!(err.is_closed());
+    /// assert!(!err.is_empty());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, TryRecvError::Closed)
     }
@@ -156,11 +255,34 @@ pub enum RecvTimeoutError {
 
 impl RecvTimeoutError {
     /// Whether the deadline passed.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (_tx, rx) = gochan::bounded::<i32>(0);
+    /// let err = rx.recv_timeout(Duration::from_millis(1)).unwrap_err();
+    /// assert!(err.is_timeout());
+    /// assert!(!err.is_closed());
+    /// ```
     pub fn is_timeout(&self) -> bool {
         matches!(self, RecvTimeoutError::Timeout)
     }
 
     /// Whether the channel was closed and drained.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let (tx, rx) = gochan::bounded(1);
+    /// tx.try_send(1).unwrap();
+    /// drop(tx);
+    /// assert_eq!(rx.recv_timeout(Duration::from_secs(1)), Ok(1));
+    /// let err = rx.recv_timeout(Duration::from_secs(1)).unwrap_err();
+    /// assert!(err.is_closed());
+    /// assert!(!err.is_timeout());
+    /// ```
     pub fn is_closed(&self) -> bool {
         matches!(self, RecvTimeoutError::Closed)
     }

@@ -20,6 +20,31 @@ use crate::sync::Arc;
 ///
 /// Dropping it never loses a message: if a sender had already handed it one, the message goes
 /// to another waiting receiver or back to the front of the channel (DESIGN G6).
+///
+/// # Examples
+///
+/// A receive that is dropped after a sender handed it a message loses nothing:
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::Pin;
+/// use std::task::Context;
+///
+/// let (tx, rx) = gochan::bounded(0);
+/// let waker = futures::task::noop_waker();
+/// let mut cx = Context::from_waker(&waker);
+///
+/// let mut fut = rx.recv();
+/// assert!(Pin::new(&mut fut).poll(&mut cx).is_pending());
+/// // Unbuffered: the send succeeds only because the future is waiting to receive.
+/// tx.try_send(42).unwrap();
+/// drop(fut); // never polled again
+/// assert_eq!(rx.try_recv(), Ok(42));
+///
+/// // Closed and drained: the future resolves to `None`.
+/// drop(tx);
+/// assert_eq!(futures::executor::block_on(rx.recv()), None);
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct RecvFuture<'a, T> {
     case: RecvCase<T, &'a Chan<T>>,
@@ -98,6 +123,35 @@ impl<T> std::fmt::Debug for RecvFuture<'_, T> {
 /// finds the send completed (the message is with a receiver or in the buffer) or cancels it
 /// (the message was never visible to any receiver and is dropped with the future). A message
 /// is never delivered twice, and never both delivered and returned.
+///
+/// # Examples
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::Pin;
+/// use std::task::{Context, Poll};
+///
+/// let (tx, rx) = gochan::bounded(0);
+/// let waker = futures::task::noop_waker();
+/// let mut cx = Context::from_waker(&waker);
+///
+/// // Dropped while waiting: the send is cancelled and no receiver ever sees the message.
+/// let mut fut = tx.send(1);
+/// assert!(Pin::new(&mut fut).poll(&mut cx).is_pending());
+/// drop(fut);
+/// assert!(rx.try_recv().unwrap_err().is_empty());
+///
+/// // Taken by a receiver while waiting: the send has completed before it is polled again.
+/// let mut fut = tx.send(2);
+/// assert!(Pin::new(&mut fut).poll(&mut cx).is_pending());
+/// assert_eq!(rx.try_recv(), Ok(2));
+/// assert_eq!(Pin::new(&mut fut).poll(&mut cx), Poll::Ready(Ok(())));
+///
+/// // Closed: the message comes back.
+/// rx.close();
+/// let err = futures::executor::block_on(tx.send(3)).unwrap_err();
+/// assert_eq!(err.into_inner(), 3);
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct SendFuture<'a, T> {
     case: SendCase<T, &'a Chan<T>>,

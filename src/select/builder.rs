@@ -137,6 +137,18 @@ impl std::fmt::Debug for Select<'_> {
 
 impl<'a> Select<'a> {
     /// An empty select. With no cases it waits forever, as Go's empty `select` (B6.1).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let sel = gochan::Select::new();
+    /// assert!(sel.is_empty());
+    /// // No case can ever be ready: it gives up at once with a default...
+    /// let sel = sel.try_select().unwrap_err();
+    /// // ...and at the deadline with a timeout.
+    /// assert!(sel.select_timeout(Duration::from_millis(1)).is_err());
+    /// ```
     pub fn new() -> Self {
         Select {
             cases: Vec::new(),
@@ -163,6 +175,23 @@ impl<'a> Select<'a> {
     }
 
     /// Adds a receive case; returns its index. `None` is Go's nil channel (never ready).
+    ///
+    /// The case is ready when a message is buffered or a sender waits (unbuffered), and
+    /// also once the channel is closed and drained, when it receives `None`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded::<i32>(1);
+    /// let mut sel = gochan::Select::new();
+    /// let nil = sel.recv::<i32>(None);
+    /// let real = sel.recv(&rx);
+    /// assert_eq!((nil, real), (0, 1));
+    /// tx.try_send(9).unwrap();
+    /// let op = sel.select_blocking();
+    /// assert_eq!(op.index(), real, "a nil case is never chosen");
+    /// assert_eq!(op.recv(&rx), Some(9));
+    /// ```
     pub fn recv<T: Send + 'static>(&mut self, rx: impl Into<Option<&'a Receiver<T>>>) -> usize {
         let chan = rx.into().and_then(|r| r.raw());
         self.cases.push(Box::new(RecvOp {
@@ -174,6 +203,28 @@ impl<'a> Select<'a> {
 
     /// Adds a send case carrying `msg`; returns its index. `None` is Go's nil channel. If
     /// the case is not chosen, the message is dropped with the select, never delivered.
+    ///
+    /// The case is ready when a receiver waits or the buffer has room, and also once the
+    /// channel is closed, when it gives the message back in `Err`.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (full_tx, full_rx) = gochan::bounded::<i32>(1);
+    /// let (tx, rx) = gochan::bounded::<i32>(1);
+    /// full_tx.try_send(0).unwrap();
+    ///
+    /// let mut sel = gochan::Select::new();
+    /// let _blocked = sel.send(&full_tx, 1);
+    /// let open = sel.send(&tx, 2);
+    /// let op = sel.select_blocking();
+    /// assert_eq!(op.index(), open);
+    /// op.send(&tx).unwrap();
+    /// assert_eq!(rx.try_recv(), Ok(2));
+    /// // The case that was not chosen delivered nothing.
+    /// assert_eq!(full_rx.try_recv(), Ok(0));
+    /// assert!(full_rx.try_recv().unwrap_err().is_empty());
+    /// ```
     pub fn send<T: Send + 'static>(
         &mut self,
         tx: impl Into<Option<&'a Sender<T>>>,
@@ -188,11 +239,33 @@ impl<'a> Select<'a> {
     }
 
     /// The number of cases added.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded::<i32>(1);
+    /// let mut sel = gochan::Select::new();
+    /// assert_eq!(sel.len(), 0);
+    /// sel.recv(&rx);
+    /// sel.send(&tx, 1);
+    /// sel.recv::<i32>(None); // a nil case counts too
+    /// assert_eq!(sel.len(), 3);
+    /// ```
     pub fn len(&self) -> usize {
         self.cases.len()
     }
 
     /// Whether no case was added.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (_tx, rx) = gochan::bounded::<i32>(1);
+    /// let mut sel = gochan::Select::new();
+    /// assert!(sel.is_empty());
+    /// sel.recv(&rx);
+    /// assert!(!sel.is_empty());
+    /// ```
     pub fn is_empty(&self) -> bool {
         self.cases.is_empty()
     }
@@ -232,6 +305,21 @@ impl<'a> Select<'a> {
     /// # Blocking
     ///
     /// Parks the thread until a case can proceed (forever if there is none).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded::<&str>(0);
+    /// let (_idle_tx, idle_rx) = gochan::bounded::<&str>(0);
+    /// std::thread::spawn(move || tx.send_blocking("late").unwrap());
+    ///
+    /// let mut sel = gochan::Select::new();
+    /// let _idle = sel.recv(&idle_rx);
+    /// let busy = sel.recv(&rx);
+    /// let op = sel.select_blocking(); // waits for the thread's send
+    /// assert_eq!(op.index(), busy);
+    /// assert_eq!(op.recv(&rx), Some("late"));
+    /// ```
     pub fn select_blocking(self) -> SelectedOperation<'a> {
         match self.run(false, None) {
             Ok(op) => op,
@@ -267,6 +355,28 @@ impl<'a> Select<'a> {
     /// # Blocking
     ///
     /// Parks the thread until a case can proceed or the time runs out.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let (_idle_tx, idle_rx) = gochan::bounded::<i32>(0);
+    /// let (tx, rx) = gochan::bounded::<i32>(1);
+    ///
+    /// let mut sel = gochan::Select::new();
+    /// sel.recv(&idle_rx);
+    /// let start = Instant::now();
+    /// let mut sel = sel.select_timeout(Duration::from_millis(5)).unwrap_err();
+    /// assert!(start.elapsed() >= Duration::from_millis(5));
+    ///
+    /// // The select comes back unchanged and can be extended and run again.
+    /// assert_eq!(sel.len(), 1);
+    /// let i = sel.recv(&rx);
+    /// tx.try_send(7).unwrap();
+    /// let op = sel.select_timeout(Duration::from_secs(10)).unwrap();
+    /// assert_eq!(op.index(), i);
+    /// assert_eq!(op.recv(&rx), Some(7));
+    /// ```
     pub fn select_timeout(self, timeout: Duration) -> Result<SelectedOperation<'a>, Select<'a>> {
         match Instant::now().checked_add(timeout) {
             Some(d) => self.run(false, Some(d)),
@@ -323,6 +433,41 @@ impl Drop for Driver<'_, '_, '_> {
 }
 
 /// The future returned by [`Select::select`].
+///
+/// It resolves to the [`SelectedOperation`] of the one case it completed.
+///
+/// # Cancel safety
+///
+/// Dropping it commits no case: a message a sender had already handed to one of its receive
+/// cases goes back to the channel, as for [`RecvFuture`](crate::RecvFuture).
+///
+/// # Examples
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::Pin;
+/// use std::task::Context;
+///
+/// let (tx, rx) = gochan::bounded::<i32>(0);
+/// let waker = futures::task::noop_waker();
+/// let mut cx = Context::from_waker(&waker);
+///
+/// let mut sel = gochan::Select::new();
+/// sel.recv(&rx);
+/// let mut fut = sel.select();
+/// assert!(Pin::new(&mut fut).poll(&mut cx).is_pending());
+/// tx.try_send(1).unwrap(); // taken by the waiting receive case
+/// drop(fut); // commits nothing: the message is not lost
+/// assert_eq!(rx.try_recv(), Ok(1));
+///
+/// // Awaited, it completes the case.
+/// let mut sel = gochan::Select::new();
+/// let i = sel.recv(&rx);
+/// std::thread::spawn(move || tx.send_blocking(2).unwrap());
+/// let op = futures::executor::block_on(sel.select());
+/// assert_eq!(op.index(), i);
+/// assert_eq!(op.recv(&rx), Some(2));
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct SelectBuilderFuture<'a> {
     select: Option<Select<'a>>,
@@ -377,6 +522,24 @@ impl Drop for SelectBuilderFuture<'_> {
 
 /// The case a [`Select`] completed. Read its result with [`recv`](Self::recv) or
 /// [`send`](Self::send), passing the same channel the case was added with.
+///
+/// # Examples
+///
+/// ```
+/// let (num_tx, _num_rx) = gochan::bounded::<i32>(0); // no receiver waits: never ready
+/// let (word_tx, word_rx) = gochan::bounded::<&str>(1);
+/// word_tx.try_send("ready").unwrap();
+///
+/// let mut sel = gochan::Select::new();
+/// let send_num = sel.send(&num_tx, 5);
+/// let recv_word = sel.recv(&word_rx);
+/// let op = sel.select_blocking();
+/// match op.index() {
+///     i if i == recv_word => assert_eq!(op.recv(&word_rx), Some("ready")),
+///     i if i == send_num => panic!("the send had no receiver"),
+///     _ => unreachable!(),
+/// }
+/// ```
 pub struct SelectedOperation<'a> {
     cases: Vec<Box<dyn AnyCase + Send + 'a>>,
     index: usize,
@@ -392,6 +555,17 @@ impl std::fmt::Debug for SelectedOperation<'_> {
 
 impl SelectedOperation<'_> {
     /// The index of the chosen case, as returned when it was added.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let chans: Vec<_> = (0..3).map(|_| gochan::bounded::<i32>(1)).collect();
+    /// let mut sel = gochan::Select::new();
+    /// let indices: Vec<usize> = chans.iter().map(|(_, rx)| sel.recv(rx)).collect();
+    /// assert_eq!(indices, vec![0, 1, 2]);
+    /// chans[2].0.try_send(1).unwrap();
+    /// assert_eq!(sel.select_blocking().index(), indices[2]);
+    /// ```
     pub fn index(&self) -> usize {
         self.index
     }
@@ -402,6 +576,22 @@ impl SelectedOperation<'_> {
     /// # Panics
     ///
     /// If the chosen case is not a receive on `rx` (a bug in the caller).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded::<i32>(1);
+    /// tx.try_send(3).unwrap();
+    /// let mut sel = gochan::Select::new();
+    /// sel.recv(&rx);
+    /// assert_eq!(sel.select_blocking().recv(&rx), Some(3));
+    ///
+    /// // Closed and drained: the case is ready and receives `None`.
+    /// drop(tx);
+    /// let mut sel = gochan::Select::new();
+    /// sel.recv(&rx);
+    /// assert_eq!(sel.select_blocking().recv(&rx), None);
+    /// ```
     pub fn recv<T: 'static>(mut self, rx: &Receiver<T>) -> Option<T> {
         let case = &mut self.cases[self.index];
         assert!(
@@ -426,6 +616,23 @@ impl SelectedOperation<'_> {
     /// # Panics
     ///
     /// If the chosen case is not a send on `tx` (a bug in the caller).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// let (tx, rx) = gochan::bounded::<String>(1);
+    /// let mut sel = gochan::Select::new();
+    /// sel.send(&tx, "sent".to_string());
+    /// assert!(sel.select_blocking().send(&tx).is_ok());
+    /// assert_eq!(rx.try_recv().as_deref(), Ok("sent"));
+    ///
+    /// // Closed: the case is ready and gives the message back.
+    /// rx.close();
+    /// let mut sel = gochan::Select::new();
+    /// sel.send(&tx, "kept".to_string());
+    /// let err = sel.select_blocking().send(&tx).unwrap_err();
+    /// assert_eq!(err.into_inner(), "kept");
+    /// ```
     pub fn send<T: 'static>(mut self, tx: &Sender<T>) -> Result<(), SendError<T>> {
         let case = &mut self.cases[self.index];
         assert!(

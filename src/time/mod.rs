@@ -112,11 +112,41 @@ pub struct Timer {
 
 impl Timer {
     /// A timer that fires once, `d` from now.
+    ///
+    /// The value it delivers is the scheduled instant, not the instant of delivery (D2.4).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use gochan::time::Timer;
+    /// let start = Instant::now();
+    /// let t = Timer::new(Duration::from_millis(5));
+    /// let fired = t.receiver().recv_blocking().unwrap();
+    /// assert!(fired >= start + Duration::from_millis(5));
+    /// assert!(start.elapsed() >= Duration::from_millis(5));
+    /// ```
     pub fn new(d: Duration) -> Timer {
         Timer { rx: after(d) }
     }
 
     /// The channel on which the timer delivers (Go's `t.C`).
+    ///
+    /// It is never closed: a timer delivers one value per setting, then stays silent.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gochan::time::Timer;
+    /// let t = Timer::new(Duration::from_secs(3600));
+    /// assert!(t.receiver().try_recv().unwrap_err().is_empty(), "not due yet");
+    /// t.reset(Duration::from_millis(1));
+    /// assert!(t.receiver().recv_blocking().is_some());
+    /// // One-shot: no second value, and no close either.
+    /// let err = t.receiver().recv_timeout(Duration::from_millis(10)).unwrap_err();
+    /// assert!(err.is_timeout());
+    /// ```
     pub fn receiver(&self) -> &Receiver<Instant> {
         &self.rx
     }
@@ -128,6 +158,20 @@ impl Timer {
     /// Stops the timer. Returns `true` if this call stopped it before its value was
     /// received, `false` if it had been received or stopped already (D4). Afterwards no value
     /// can be received until [`reset`](Self::reset).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// use gochan::time::Timer;
+    /// let t = Timer::new(Duration::from_millis(1));
+    /// std::thread::sleep(Duration::from_millis(20)); // due, but nobody has received it
+    /// assert!(t.stop(), "its value had not been received");
+    /// // Go 1.23: no stale value survives the stop.
+    /// let err = t.receiver().recv_timeout(Duration::from_millis(20)).unwrap_err();
+    /// assert!(err.is_timeout());
+    /// assert!(!t.stop(), "already stopped");
+    /// ```
     pub fn stop(&self) -> bool {
         self.chan().control(None)
     }
@@ -175,6 +219,22 @@ impl Ticker {
     ///
     /// If `d` is zero, as Go's `NewTicker` does (D8.1): a zero period is a bug, not a state.
     /// Use [`tick`] for a form that returns a silent channel instead.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// use gochan::time::Ticker;
+    /// let start = Instant::now();
+    /// let t = Ticker::new(Duration::from_millis(2));
+    /// let a = t.receiver().recv_blocking().unwrap();
+    /// let b = t.receiver().recv_blocking().unwrap();
+    /// assert!(a >= start + Duration::from_millis(2));
+    /// assert!(b >= a + Duration::from_millis(2), "ticks are a period apart at least");
+    ///
+    /// // A zero period panics.
+    /// assert!(std::panic::catch_unwind(|| Ticker::new(Duration::ZERO)).is_err());
+    /// ```
     pub fn new(d: Duration) -> Ticker {
         assert!(
             !d.is_zero(),
@@ -186,6 +246,18 @@ impl Ticker {
     }
 
     /// The channel on which ticks arrive (Go's `t.C`).
+    ///
+    /// It is never closed, not even by [`stop`](Self::stop).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let t = gochan::time::Ticker::new(Duration::from_millis(1));
+    /// let ticks: Vec<_> = t.receiver().iter().take(3).collect();
+    /// assert!(ticks.windows(2).all(|w| w[1] > w[0]));
+    /// assert!(!t.receiver().is_closed());
+    /// ```
     pub fn receiver(&self) -> &Receiver<Instant> {
         &self.rx
     }
@@ -195,6 +267,17 @@ impl Ticker {
     }
 
     /// Stops the ticker: no tick can be received afterwards, stale ones included (D8.3).
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::Duration;
+    /// let t = gochan::time::Ticker::new(Duration::from_millis(1));
+    /// std::thread::sleep(Duration::from_millis(10)); // a tick is due, not yet received
+    /// t.stop();
+    /// let err = t.receiver().recv_timeout(Duration::from_millis(20)).unwrap_err();
+    /// assert!(err.is_timeout());
+    /// ```
     pub fn stop(&self) {
         self.chan().control(None);
     }
@@ -204,6 +287,20 @@ impl Ticker {
     /// # Panics
     ///
     /// If `d` is zero, as Go's `Ticker.Reset` does.
+    ///
+    /// # Examples
+    ///
+    /// ```
+    /// use std::time::{Duration, Instant};
+    /// let t = gochan::time::Ticker::new(Duration::from_secs(3600));
+    /// t.stop();
+    /// let before = Instant::now();
+    /// t.reset(Duration::from_millis(2)); // restarts a stopped ticker, with the new period
+    /// let a = t.receiver().recv_blocking().unwrap();
+    /// let b = t.receiver().recv_blocking().unwrap();
+    /// assert!(a >= before + Duration::from_millis(2));
+    /// assert!(b >= a + Duration::from_millis(2));
+    /// ```
     pub fn reset(&self, d: Duration) {
         assert!(
             !d.is_zero(),
@@ -238,6 +335,31 @@ pub fn sleep(d: Duration) -> Sleep {
 }
 
 /// The future returned by [`sleep`].
+///
+/// It resolves to `()` once `d` has passed; it needs no runtime, so any executor can drive it.
+///
+/// # Cancel safety
+///
+/// Dropping it cancels the timer; nothing else happens.
+///
+/// # Examples
+///
+/// ```
+/// use std::future::Future;
+/// use std::pin::Pin;
+/// use std::task::Context;
+/// use std::time::{Duration, Instant};
+///
+/// let waker = futures::task::noop_waker();
+/// let mut cx = Context::from_waker(&waker);
+/// let mut long = gochan::time::sleep(Duration::from_secs(3600));
+/// assert!(Pin::new(&mut long).poll(&mut cx).is_pending());
+/// drop(long); // cancels its timer
+///
+/// let start = Instant::now();
+/// futures::executor::block_on(gochan::time::sleep(Duration::from_millis(5)));
+/// assert!(start.elapsed() >= Duration::from_millis(5));
+/// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 #[derive(Debug)]
 pub struct Sleep {
