@@ -3,6 +3,7 @@
 #![forbid(unsafe_code)]
 
 use std::future::Future;
+use std::ops::Deref;
 use std::pin::Pin;
 use std::task::{Context, Poll};
 
@@ -47,66 +48,40 @@ use crate::sync::Arc;
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct RecvFuture<'a, T> {
-    case: RecvCase<T, &'a Chan<T>>,
-    engine: Engine,
+    op: RecvOp<T, &'a Chan<T>>,
 }
 
 impl<'a, T> RecvFuture<'a, T> {
     pub(crate) fn new(chan: Option<&'a Chan<T>>) -> Self {
         RecvFuture {
-            case: RecvCase::new(chan),
-            engine: Engine::new(false, true),
+            op: RecvOp::new(chan),
         }
     }
 
     /// Receives only if no waiting is needed: `Some(Some(v))`, `Some(None)` when closed and
     /// drained, `None` when empty.
     pub(crate) fn try_now(mut self) -> Option<Option<T>> {
-        if self.case.try_now() {
-            Some(self.case.take())
-        } else {
-            None
-        }
+        self.op.try_now()
     }
 
     /// Stops waiting. Returns the message if one arrived meanwhile (nothing is dropped).
     pub(crate) fn abort(&mut self) -> Option<Option<T>> {
-        let mut cases: [&mut dyn Case; 1] = [&mut self.case];
-        self.engine.abort(&mut cases).map(|_| self.case.take())
+        self.op.abort()
     }
 }
-
-// The message is never pinned: the future only moves it in and out by value.
-impl<T> Unpin for RecvFuture<'_, T> {}
 
 impl<T> Future for RecvFuture<'_, T> {
     type Output = Option<T>;
 
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let this = self.get_mut();
-        let mut cases: [&mut dyn Case; 1] = [&mut this.case];
-        match this.engine.poll(cx, &mut cases) {
-            Poll::Ready(Outcome::Case(_)) => Poll::Ready(this.case.take()),
-            Poll::Ready(Outcome::Default) => unreachable!("a receive has no default"),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
-impl<T> Drop for RecvFuture<'_, T> {
-    fn drop(&mut self) {
-        if !self.engine.is_waiting() {
-            return;
-        }
-        let mut cases: [&mut dyn Case; 1] = [&mut self.case];
-        self.engine.cancel(&mut cases);
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        Pin::new(&mut self.op).poll(cx)
     }
 }
 
 impl<T> std::fmt::Debug for RecvFuture<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RecvFuture")
-            .field("waiting", &self.engine.is_waiting())
+            .field("waiting", &self.op.engine.is_waiting())
             .finish_non_exhaustive()
     }
 }
@@ -154,20 +129,137 @@ impl<T> std::fmt::Debug for RecvFuture<'_, T> {
 /// ```
 #[must_use = "futures do nothing unless you `.await` or poll them"]
 pub struct SendFuture<'a, T> {
-    case: SendCase<T, &'a Chan<T>>,
-    engine: Engine,
+    op: SendOp<T, &'a Chan<T>>,
 }
 
 impl<'a, T> SendFuture<'a, T> {
     pub(crate) fn new(chan: Option<&'a Chan<T>>, msg: T) -> Self {
         SendFuture {
-            case: SendCase::new(chan, msg),
-            engine: Engine::new(false, true),
+            op: SendOp::new(chan, msg),
         }
     }
 
     /// Sends only if no waiting is needed; `Err(msg)` when it would have to wait.
     pub(crate) fn try_now(mut self) -> Result<Result<(), SendError<T>>, T> {
+        self.op.try_now()
+    }
+
+    /// Stops waiting: `Ok(result)` if the send completed meanwhile, else `Err(message)`.
+    pub(crate) fn abort(&mut self) -> Result<Result<(), SendError<T>>, T> {
+        self.op.abort()
+    }
+}
+
+impl<T> Future for SendFuture<'_, T> {
+    type Output = Result<(), SendError<T>>;
+
+    fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
+        Pin::new(&mut self.op).poll(cx)
+    }
+}
+
+impl<T> std::fmt::Debug for SendFuture<'_, T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("SendFuture")
+            .field("waiting", &self.op.engine.is_waiting())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One receive driven by the engine, over a borrowed (`&Chan`) or owned (`Arc<Chan>`)
+/// channel: the state machine behind `RecvFuture`, `Stream` and `sleep`.
+pub(crate) struct RecvOp<T, C: Deref<Target = Chan<T>>> {
+    case: RecvCase<T, C>,
+    engine: Engine,
+}
+
+/// A receive that owns its channel handle (for `Stream`, `sleep` and `WaitGroup`, which
+/// cannot borrow).
+pub(crate) type OwnedRecv<T> = RecvOp<T, Arc<Chan<T>>>;
+
+impl<T, C: Deref<Target = Chan<T>>> RecvOp<T, C> {
+    pub(crate) fn new(chan: Option<C>) -> Self {
+        RecvOp {
+            case: RecvCase::new(chan),
+            engine: Engine::new(false, true),
+        }
+    }
+
+    fn try_now(&mut self) -> Option<Option<T>> {
+        if self.case.try_now() {
+            Some(self.case.take())
+        } else {
+            None
+        }
+    }
+
+    fn abort(&mut self) -> Option<Option<T>> {
+        let mut cases: [&mut dyn Case; 1] = [&mut self.case];
+        self.engine.abort(&mut cases).map(|_| self.case.take())
+    }
+}
+
+impl<T> OwnedRecv<T> {
+    /// A receive on `chan` that holds its own reference.
+    pub(crate) fn owned(chan: Arc<Chan<T>>) -> Self {
+        RecvOp::new(Some(chan))
+    }
+}
+
+// The message is never pinned: the future only moves it in and out by value.
+impl<T, C: Deref<Target = Chan<T>>> Unpin for RecvOp<T, C> {}
+
+impl<T, C: Deref<Target = Chan<T>>> Future for RecvOp<T, C> {
+    type Output = Option<T>;
+
+    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let this = self.get_mut();
+        let mut cases: [&mut dyn Case; 1] = [&mut this.case];
+        match this.engine.poll(cx, &mut cases) {
+            Poll::Ready(Outcome::Case(_)) => Poll::Ready(this.case.take()),
+            Poll::Ready(Outcome::Default) => unreachable!("a receive has no default"),
+            Poll::Pending => Poll::Pending,
+        }
+    }
+}
+
+impl<T, C: Deref<Target = Chan<T>>> Drop for RecvOp<T, C> {
+    fn drop(&mut self) {
+        if !self.engine.is_waiting() {
+            return;
+        }
+        let mut cases: [&mut dyn Case; 1] = [&mut self.case];
+        self.engine.cancel(&mut cases);
+    }
+}
+
+impl<T, C: Deref<Target = Chan<T>>> std::fmt::Debug for RecvOp<T, C> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("RecvOp")
+            .field("waiting", &self.engine.is_waiting())
+            .finish_non_exhaustive()
+    }
+}
+
+/// One send driven by the engine, over a borrowed or owned channel: the state machine behind
+/// `SendFuture` and `Sink`.
+pub(crate) struct SendOp<T, C: Deref<Target = Chan<T>>> {
+    case: SendCase<T, C>,
+    engine: Engine,
+}
+
+/// A send that owns its channel handle (for `Sink`).
+pub(crate) type OwnedSend<T> = SendOp<T, Arc<Chan<T>>>;
+
+impl<T, C: Deref<Target = Chan<T>>> SendOp<T, C> {
+    pub(crate) fn new(chan: Option<C>, msg: T) -> Self {
+        SendOp {
+            case: SendCase::new(chan, msg),
+            engine: Engine::new(false, true),
+        }
+    }
+
+    fn try_now(&mut self) -> Result<Result<(), SendError<T>>, T> {
         if self.case.try_now() {
             Ok(self.case.take())
         } else {
@@ -178,8 +270,7 @@ impl<'a, T> SendFuture<'a, T> {
         }
     }
 
-    /// Stops waiting: `Ok(result)` if the send completed meanwhile, else `Err(message)`.
-    pub(crate) fn abort(&mut self) -> Result<Result<(), SendError<T>>, T> {
+    fn abort(&mut self) -> Result<Result<(), SendError<T>>, T> {
         let mut cases: [&mut dyn Case; 1] = [&mut self.case];
         match self.engine.abort(&mut cases) {
             Some(_) => Ok(self.case.take()),
@@ -191,10 +282,17 @@ impl<'a, T> SendFuture<'a, T> {
     }
 }
 
-// As for `RecvFuture`: the message is never pinned.
-impl<T> Unpin for SendFuture<'_, T> {}
+impl<T> OwnedSend<T> {
+    /// A send on `chan` that holds its own reference.
+    pub(crate) fn owned(chan: Arc<Chan<T>>, msg: T) -> Self {
+        SendOp::new(Some(chan), msg)
+    }
+}
 
-impl<T> Future for SendFuture<'_, T> {
+// As for `RecvOp`: the message is never pinned.
+impl<T, C: Deref<Target = Chan<T>>> Unpin for SendOp<T, C> {}
+
+impl<T, C: Deref<Target = Chan<T>>> Future for SendOp<T, C> {
     type Output = Result<(), SendError<T>>;
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
@@ -208,101 +306,11 @@ impl<T> Future for SendFuture<'_, T> {
     }
 }
 
-impl<T> Drop for SendFuture<'_, T> {
+impl<T, C: Deref<Target = Chan<T>>> Drop for SendOp<T, C> {
     fn drop(&mut self) {
         if !self.engine.is_waiting() {
             return;
         }
-        let mut cases: [&mut dyn Case; 1] = [&mut self.case];
-        self.engine.cancel(&mut cases);
-    }
-}
-
-impl<T> std::fmt::Debug for SendFuture<'_, T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("SendFuture")
-            .field("waiting", &self.engine.is_waiting())
-            .finish_non_exhaustive()
-    }
-}
-
-/// A receive that owns its channel handle (for `Stream` and `sleep`, which cannot borrow).
-pub(crate) struct OwnedRecv<T> {
-    case: RecvCase<T, Arc<Chan<T>>>,
-    engine: Engine,
-}
-
-impl<T> OwnedRecv<T> {
-    pub(crate) fn new(chan: Arc<Chan<T>>) -> Self {
-        OwnedRecv {
-            case: RecvCase::new(Some(chan)),
-            engine: Engine::new(false, true),
-        }
-    }
-}
-
-impl<T> Unpin for OwnedRecv<T> {}
-
-impl<T> Future for OwnedRecv<T> {
-    type Output = Option<T>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let this = self.get_mut();
-        let mut cases: [&mut dyn Case; 1] = [&mut this.case];
-        match this.engine.poll(cx, &mut cases) {
-            Poll::Ready(_) => Poll::Ready(this.case.take()),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
-impl<T> Drop for OwnedRecv<T> {
-    fn drop(&mut self) {
-        let mut cases: [&mut dyn Case; 1] = [&mut self.case];
-        self.engine.cancel(&mut cases);
-    }
-}
-
-impl<T> std::fmt::Debug for OwnedRecv<T> {
-    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
-        f.debug_struct("OwnedRecv")
-            .field("waiting", &self.engine.is_waiting())
-            .finish_non_exhaustive()
-    }
-}
-
-/// A send that owns its channel handle (for `Sink`).
-pub(crate) struct OwnedSend<T> {
-    case: SendCase<T, Arc<Chan<T>>>,
-    engine: Engine,
-}
-
-impl<T> OwnedSend<T> {
-    pub(crate) fn new(chan: Arc<Chan<T>>, msg: T) -> Self {
-        OwnedSend {
-            case: SendCase::new(Some(chan), msg),
-            engine: Engine::new(false, true),
-        }
-    }
-}
-
-impl<T> Unpin for OwnedSend<T> {}
-
-impl<T> Future for OwnedSend<T> {
-    type Output = Result<(), SendError<T>>;
-
-    fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
-        let this = self.get_mut();
-        let mut cases: [&mut dyn Case; 1] = [&mut this.case];
-        match this.engine.poll(cx, &mut cases) {
-            Poll::Ready(_) => Poll::Ready(this.case.take()),
-            Poll::Pending => Poll::Pending,
-        }
-    }
-}
-
-impl<T> Drop for OwnedSend<T> {
-    fn drop(&mut self) {
         let mut cases: [&mut dyn Case; 1] = [&mut self.case];
         self.engine.cancel(&mut cases);
     }

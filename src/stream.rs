@@ -38,7 +38,7 @@ impl<T> Stream for Receiver<T> {
             return Poll::Pending;
         };
         let mut slot = this.stream.lock();
-        let fut = slot.get_or_insert_with(|| OwnedRecv::new(chan.clone()));
+        let fut = slot.get_or_insert_with(|| OwnedRecv::owned(chan.clone()));
         match Pin::new(fut).poll(cx) {
             Poll::Ready(v) => {
                 *slot = None;
@@ -73,7 +73,7 @@ impl<T> Sink<T> for Sender<T> {
 
     fn start_send(self: Pin<&mut Self>, item: T) -> Result<(), SendError<T>> {
         let this = self.get_mut();
-        let fut = OwnedSend::new(this.raw_arc().clone(), item);
+        let fut = OwnedSend::owned(this.raw_arc().clone(), item);
         let old = this.sink.lock().replace(fut);
         debug_assert!(old.is_none(), "start_send without poll_ready");
         Ok(())

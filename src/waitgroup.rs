@@ -280,7 +280,7 @@ impl Future for WaitFuture {
             let st = this.shared.state.lock();
             match &st.gate {
                 None => return Poll::Ready(()),
-                Some(chan) => this.gate = Some(OwnedRecv::new(chan.clone())),
+                Some(chan) => this.gate = Some(OwnedRecv::owned(chan.clone())),
             }
         }
         let recv = this.gate.as_mut().expect("set above");

@@ -330,7 +330,7 @@ impl Ticker {
 pub fn sleep(d: Duration) -> Sleep {
     let chan = timer_chan(deadline_after(d), None);
     Sleep {
-        recv: OwnedRecv::new(chan),
+        recv: OwnedRecv::owned(chan),
     }
 }
 
