@@ -74,6 +74,8 @@ impl Parker {
 
     /// Waits until notified or until `deadline`. Returns `false` on timeout.
     fn park(&self, deadline: Option<Instant>) -> bool {
+        // Both limits are 0 under loom, where the loop must not run at all.
+        #[allow(clippy::reversed_empty_ranges, clippy::absurd_extreme_comparisons)]
         for i in 0..SPIN_LIMIT + YIELD_LIMIT {
             // Relaxed: only a hint; the swap in `take` decides and synchronizes.
             if self.notified.load(Ordering::Relaxed) && self.take() {
