@@ -57,3 +57,4 @@ elapsed=$(($(date +%s) - start))
 } >"$out"
 
 echo "wrote $out (${elapsed} s)" >&2
+if command -v python3 >/dev/null; then python3 scripts/plot_bench.py "$out" benches/plots || echo "scripts/plot_bench.py failed" >&2; fi
