@@ -148,33 +148,10 @@ fn torture(f: Flavor, seed: u64) -> Outcome {
 fn check_torture(f: Flavor) {
     for seed in 1..=3 {
         let out = torture(f, seed);
-        let mut seen = HashSet::new();
-        for &id in &out.received {
-            assert!(
-                seen.insert(id),
-                "{f:?} seed {seed}: id {id:#x} received twice"
-            );
-        }
-        let ok: HashSet<u64> = out.ok.iter().copied().collect();
-        let dropped: HashSet<u64> = out.dropped.iter().copied().collect();
-        let lost: Vec<_> = ok.difference(&seen).collect();
-        assert!(
-            lost.is_empty(),
-            "{f:?} seed {seed}: {} messages sent with Ok were never received: {lost:x?}",
-            lost.len()
-        );
-        let stray: Vec<_> = seen
-            .iter()
-            .filter(|id| !ok.contains(id) && !dropped.contains(id))
-            .collect();
-        assert!(
-            stray.is_empty(),
-            "{f:?} seed {seed}: ids never sent were received: {stray:x?}"
-        );
+        let label = format!("{f:?} seed {seed}");
+        let delivered_after_drop =
+            common::check_exactly_once(&label, &out.received, &out.ok, &out.dropped);
         assert_eq!(out.ok.len() as u64, PRODUCERS * PER_PRODUCER);
-        // A send future dropped after a receiver already took its message did send; that is
-        // allowed (the message is received once), so it is counted, not asserted.
-        let delivered_after_drop = seen.iter().filter(|id| dropped.contains(id)).count();
         if std::env::var_os("GOCHAN_TEST_VERBOSE").is_some() {
             eprintln!(
                 "{f:?} seed {seed}: {} ok, {} dropped sends ({delivered_after_drop} of them delivered)",

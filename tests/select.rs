@@ -7,6 +7,8 @@
 //! The async sides run as `tokio::spawn` tasks (multi-thread runtime for the torture test,
 //! current-thread elsewhere), which also checks that the select futures are `Send`.
 
+mod common;
+
 use std::alloc::{GlobalAlloc, Layout, System};
 use std::cell::Cell;
 use std::collections::HashSet;
@@ -925,36 +927,18 @@ fn select_cancel_torture() {
     for f in FLAVORS {
         for seed in 1..=2 {
             let out = select_torture(f, seed);
-            let mut seen = HashSet::new();
-            for &id in &out.got {
-                assert!(
-                    seen.insert(id),
-                    "{f:?} seed {seed}: id {id:#x} received twice"
-                );
-            }
-            let ok: HashSet<u64> = out.ok.iter().copied().collect();
-            let dropped: HashSet<u64> = out.dropped.iter().copied().collect();
-            let lost: Vec<_> = ok.difference(&seen).collect();
+            let label = format!("{f:?} seed {seed}");
+            let after_drop = common::check_exactly_once(&label, &out.got, &out.ok, &out.dropped);
             assert!(
-                lost.is_empty(),
-                "{f:?} seed {seed}: sent with Ok but never received: {lost:x?}"
+                !out.ok.is_empty(),
+                "{f:?} seed {seed}: no send ever completed"
             );
-            let stray: Vec<_> = seen
-                .iter()
-                .filter(|id| !ok.contains(id) && !dropped.contains(id))
-                .collect();
-            assert!(
-                stray.is_empty(),
-                "{f:?} seed {seed}: received but never sent: {stray:x?}"
-            );
-            assert!(!ok.is_empty(), "{f:?} seed {seed}: no send ever completed");
             if std::env::var_os("GOCHAN_TEST_VERBOSE").is_some() {
-                let after_drop = seen.iter().filter(|id| dropped.contains(id)).count();
                 eprintln!(
                     "{f:?} seed {seed}: {} sent, {} send selects dropped ({after_drop} of them \
                      delivered), {} receive-only selects dropped",
-                    ok.len(),
-                    dropped.len(),
+                    out.ok.len(),
+                    out.dropped.len(),
                     out.cancelled_recvs
                 );
             }

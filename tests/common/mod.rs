@@ -166,3 +166,34 @@ impl Rng {
         self.next() % n
     }
 }
+
+/// The accounting of a cancel torture (G6). `ok` are the ids whose send completed `Ok`,
+/// `dropped` those whose send future or select was dropped, `received` every id a receiver
+/// got. Checks that every `ok` id was received, that no id was received twice, and that no id
+/// was received that was never offered. Returns how many dropped sends were delivered anyway:
+/// a peer may complete a send just before its future is dropped, which is allowed (the
+/// message is then received once), so it is counted, not asserted.
+pub fn check_exactly_once(label: &str, received: &[u64], ok: &[u64], dropped: &[u64]) -> usize {
+    use std::collections::HashSet;
+    let mut seen = HashSet::new();
+    for &id in received {
+        assert!(seen.insert(id), "{label}: id {id:#x} received twice");
+    }
+    let ok: HashSet<u64> = ok.iter().copied().collect();
+    let dropped: HashSet<u64> = dropped.iter().copied().collect();
+    let lost: Vec<_> = ok.difference(&seen).collect();
+    assert!(
+        lost.is_empty(),
+        "{label}: {} messages sent with Ok were never received: {lost:x?}",
+        lost.len()
+    );
+    let stray: Vec<_> = seen
+        .iter()
+        .filter(|id| !ok.contains(id) && !dropped.contains(id))
+        .collect();
+    assert!(
+        stray.is_empty(),
+        "{label}: ids never sent were received: {stray:x?}"
+    );
+    seen.iter().filter(|id| dropped.contains(id)).count()
+}
