@@ -4,7 +4,7 @@
 use std::fmt;
 use std::time::{Duration, Instant};
 
-use crate::chan::Chan;
+use crate::chan::{Chan, RecvNow, SendNow};
 use crate::error::{RecvTimeoutError, SendError, SendTimeoutError, TryRecvError, TrySendError};
 use crate::future::{OwnedRecv, OwnedSend, RecvFuture, SendFuture};
 use crate::sync::{Arc, Mutex, Ordering};
@@ -179,9 +179,10 @@ impl<T> Sender<T> {
     /// ```
     pub fn send_blocking(&self, msg: T) -> Result<(), SendError<T>> {
         // The attempt that needs no waiting, without setting up a wait.
-        let msg = match self.send(msg).try_now() {
-            Ok(r) => return r,
-            Err(msg) => msg,
+        let msg = match self.chan.try_send(msg) {
+            SendNow::Sent => return Ok(()),
+            SendNow::Closed(m) => return Err(SendError(m)),
+            SendNow::Full(m) => m,
         };
         let mut fut = self.send(msg);
         block_on(&mut fut, None).expect("a wait without a deadline completes")
@@ -202,9 +203,10 @@ impl<T> Sender<T> {
     /// assert!(tx.try_send(2).unwrap_err().is_full());
     /// ```
     pub fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
-        match self.send(msg).try_now() {
-            Ok(r) => r.map_err(|SendError(m)| TrySendError::Closed(m)),
-            Err(m) => Err(TrySendError::Full(m)),
+        match self.chan.try_send(msg) {
+            SendNow::Sent => Ok(()),
+            SendNow::Closed(m) => Err(TrySendError::Closed(m)),
+            SendNow::Full(m) => Err(TrySendError::Full(m)),
         }
     }
 
@@ -310,8 +312,10 @@ impl<T> Receiver<T> {
     /// ```
     pub fn recv_blocking(&self) -> Option<T> {
         // The attempt that needs no waiting, without setting up a wait.
-        if let Some(v) = self.recv().try_now() {
-            return v;
+        match self.chan().map(Chan::try_recv) {
+            Some(RecvNow::Got(v)) => return Some(v),
+            Some(RecvNow::Closed) => return None,
+            Some(RecvNow::Empty) | None => {}
         }
         let mut fut = self.recv();
         block_on(&mut fut, None).expect("a wait without a deadline completes")
@@ -333,10 +337,10 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.try_recv(), Ok(3));
     /// ```
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
-        match self.recv().try_now() {
-            Some(Some(v)) => Ok(v),
-            Some(None) => Err(TryRecvError::Closed),
-            None => Err(TryRecvError::Empty),
+        match self.chan().map(Chan::try_recv) {
+            Some(RecvNow::Got(v)) => Ok(v),
+            Some(RecvNow::Closed) => Err(TryRecvError::Closed),
+            Some(RecvNow::Empty) | None => Err(TryRecvError::Empty),
         }
     }
 

@@ -58,12 +58,6 @@ impl<'a, T> RecvFuture<'a, T> {
         }
     }
 
-    /// Receives only if no waiting is needed: `Some(Some(v))`, `Some(None)` when closed and
-    /// drained, `None` when empty.
-    pub(crate) fn try_now(mut self) -> Option<Option<T>> {
-        self.op.try_now()
-    }
-
     /// Stops waiting. Returns the message if one arrived meanwhile (nothing is dropped).
     pub(crate) fn abort(&mut self) -> Option<Option<T>> {
         self.op.abort()
@@ -139,11 +133,6 @@ impl<'a, T> SendFuture<'a, T> {
         }
     }
 
-    /// Sends only if no waiting is needed; `Err(msg)` when it would have to wait.
-    pub(crate) fn try_now(mut self) -> Result<Result<(), SendError<T>>, T> {
-        self.op.try_now()
-    }
-
     /// Stops waiting: `Ok(result)` if the send completed meanwhile, else `Err(message)`.
     pub(crate) fn abort(&mut self) -> Result<Result<(), SendError<T>>, T> {
         self.op.abort()
@@ -182,14 +171,6 @@ impl<T, C: Deref<Target = Chan<T>>> RecvOp<T, C> {
         RecvOp {
             case: RecvCase::new(chan),
             engine: Engine::new(false, true),
-        }
-    }
-
-    fn try_now(&mut self) -> Option<Option<T>> {
-        if self.case.try_now() {
-            Some(self.case.take())
-        } else {
-            None
         }
     }
 
@@ -256,17 +237,6 @@ impl<T, C: Deref<Target = Chan<T>>> SendOp<T, C> {
         SendOp {
             case: SendCase::new(chan, msg),
             engine: Engine::new(false, true),
-        }
-    }
-
-    fn try_now(&mut self) -> Result<Result<(), SendError<T>>, T> {
-        if self.case.try_now() {
-            Ok(self.case.take())
-        } else {
-            Err(self
-                .case
-                .take_msg()
-                .expect("an unsent case holds its message"))
         }
     }
 

@@ -91,27 +91,60 @@ impl<T> Mutex<T> {
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
+}
 
-    /// Locks, first spinning on `try_lock` with a growing pause (about a microsecond in all).
-    ///
-    /// For the channel lock, whose critical sections are a few dozen instructions: a
-    /// contended channel lock is usually free again within the spin, while `lock` would
-    /// soon sleep in the kernel, which costs two system calls and a context switch.
-    /// Measured side by side (BENCHMARKS.md), it halves the contended buffered cells.
-    pub(crate) fn lock_spinning(&self) -> MutexGuard<'_, T> {
+/// The lock of the channel state: its critical sections are a few dozen instructions, and
+/// are taken once or twice per message. parking_lot's lock is a byte whose uncontended
+/// `lock` and `unlock` are one inlined compare-and-swap each, with no poisoning to track
+/// (std's costs a call and two panic-count checks per lock). Under loom and shuttle it is
+/// the model's `Mutex`.
+#[derive(Debug, Default)]
+pub(crate) struct Lock<T> {
+    #[cfg(not(any(loom, shuttle)))]
+    inner: parking_lot::Mutex<T>,
+    #[cfg(any(loom, shuttle))]
+    inner: Mutex<T>,
+}
+
+#[cfg(not(any(loom, shuttle)))]
+pub(crate) type LockGuard<'a, T> = parking_lot::MutexGuard<'a, T>;
+#[cfg(any(loom, shuttle))]
+pub(crate) type LockGuard<'a, T> = MutexGuard<'a, T>;
+
+impl<T> Lock<T> {
+    pub(crate) fn new(value: T) -> Self {
+        Lock {
+            #[cfg(not(any(loom, shuttle)))]
+            inner: parking_lot::Mutex::new(value),
+            #[cfg(any(loom, shuttle))]
+            inner: Mutex::new(value),
+        }
+    }
+
+    /// Locks, first spinning on `try_lock` with a growing pause (about a microsecond in all):
+    /// a contended channel lock is usually free again within the spin, while a sleeping
+    /// `lock` costs two system calls and a context switch.
+    #[inline]
+    pub(crate) fn lock(&self) -> LockGuard<'_, T> {
+        #[cfg(not(any(loom, shuttle)))]
+        if let Some(g) = self.inner.try_lock() {
+            return g;
+        }
+        self.lock_contended()
+    }
+
+    #[inline(never)]
+    fn lock_contended(&self) -> LockGuard<'_, T> {
         #[cfg(not(any(loom, shuttle)))]
         for i in 0..6u32 {
-            match self.inner.try_lock() {
-                Ok(g) => return g,
-                Err(std::sync::TryLockError::Poisoned(e)) => return e.into_inner(),
-                Err(std::sync::TryLockError::WouldBlock) => {
-                    for _ in 0..(4u32 << i) {
-                        std::hint::spin_loop();
-                    }
-                }
+            for _ in 0..(4u32 << i) {
+                std::hint::spin_loop();
+            }
+            if let Some(g) = self.inner.try_lock() {
+                return g;
             }
         }
-        self.lock()
+        self.inner.lock()
     }
 }
 

@@ -28,7 +28,7 @@ mod ops;
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use crate::sync::{Arc, AtomicBool, AtomicUsize, Mutex, MutexGuard, Ordering};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Lock, LockGuard, Ordering};
 use crate::waiter::{Entry, Key, Record, WaitList};
 
 pub(crate) use ops::{entry, RecvNow, Reg, SendNow};
@@ -68,7 +68,7 @@ pub(crate) struct State<T> {
 
 /// The shared part of a channel.
 pub struct Chan<T> {
-    state: Mutex<State<T>>,
+    state: Lock<State<T>>,
     /// `None` for unbounded.
     cap: Option<usize>,
     /// Only the owner (a context) may close a sealed channel; `close()` on a handle is refused.
@@ -160,7 +160,7 @@ impl<T> Chan<T> {
         }
         let initial = cap.unwrap_or(0).min(32);
         Chan {
-            state: Mutex::new(State {
+            state: Lock::new(State {
                 buf: VecDeque::with_capacity(initial),
                 closed: false,
                 senders: WaitList::default(),
@@ -178,8 +178,8 @@ impl<T> Chan<T> {
         }
     }
 
-    pub(crate) fn lock(&self) -> MutexGuard<'_, State<T>> {
-        self.state.lock_spinning()
+    pub(crate) fn lock(&self) -> LockGuard<'_, State<T>> {
+        self.state.lock()
     }
 
     pub(crate) fn capacity(&self) -> Option<usize> {
@@ -222,6 +222,13 @@ impl<T> Chan<T> {
             .store(st.senders.len(), Ordering::Relaxed);
         self.blocked_receivers
             .store(st.receivers.len(), Ordering::Relaxed);
+    }
+
+    /// Refreshes the length snapshot alone, after a change that queued or dequeued no waiter.
+    #[inline]
+    pub(crate) fn publish_len(&self, st: &State<T>) {
+        // Relaxed: a snapshot only (module docs).
+        self.len.store(st.buf.len(), Ordering::Relaxed);
     }
 
     /// Closes the channel. Returns `false` if it was already closed.

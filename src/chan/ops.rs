@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use super::{Chan, Deferred, State, Waiter};
-use crate::sync::Arc;
+use crate::sync::{Arc, LockGuard};
 use crate::waiter::list::Pick;
 use crate::waiter::{Entry, Key, Record};
 
@@ -160,6 +160,53 @@ impl<T> Chan<T> {
         } else {
             RecvNow::Empty
         }
+    }
+
+    /// An immediate send by an operation without a record (`try_send`, the first pass of a
+    /// select or of `send`). With no receiver queued, `send_now` can only buffer, so that
+    /// case is done here without the general path's bookkeeping.
+    #[inline]
+    pub(crate) fn try_send(&self, msg: T) -> SendNow<T> {
+        let mut st = self.lock();
+        if st.receivers.len() == 0 && !st.closed && self.has_room(st.buf.len()) {
+            st.buf.push_back(msg);
+            self.publish_len(&st);
+            return SendNow::Sent;
+        }
+        self.try_send_slow(st, msg)
+    }
+
+    #[inline(never)]
+    fn try_send_slow(&self, mut st: LockGuard<'_, State<T>>, msg: T) -> SendNow<T> {
+        let mut later = Deferred::default();
+        let out = self.send_now(&mut st, msg, None, &mut later);
+        drop(st);
+        later.run();
+        out
+    }
+
+    /// An immediate receive by an operation without a record. With no sender queued and a
+    /// message buffered, `recv_now` can only pop it, so that case is done here.
+    #[inline]
+    pub(crate) fn try_recv(&self) -> RecvNow<T> {
+        let mut st = self.lock();
+        if st.senders.len() == 0 {
+            if let Some(v) = st.buf.pop_front() {
+                shrink(&mut st.buf);
+                self.publish_len(&st);
+                return RecvNow::Got(v);
+            }
+        }
+        self.try_recv_slow(st)
+    }
+
+    #[inline(never)]
+    fn try_recv_slow(&self, mut st: LockGuard<'_, State<T>>) -> RecvNow<T> {
+        let mut later = Deferred::default();
+        let out = self.recv_now(&mut st, None, &mut later);
+        drop(st);
+        later.run();
+        out
     }
 
     /// Registers a receive case, or completes it if it is ready (see [`Reg`]).

@@ -68,13 +68,7 @@ impl<T, C: Deref<Target = Chan<T>>> Case for RecvCase<T, C> {
         let Some(chan) = self.chan.as_deref() else {
             return false;
         };
-        let mut later = Deferred::default();
-        let out = {
-            let mut st = chan.lock();
-            chan.recv_now(&mut st, None, &mut later)
-        };
-        later.run();
-        match out {
+        match chan.try_recv() {
             RecvNow::Got(v) => self.result = Some(Some(v)),
             RecvNow::Closed => self.result = Some(None),
             RecvNow::Empty => return false,
@@ -171,13 +165,7 @@ impl<T, C: Deref<Target = Chan<T>>> Case for SendCase<T, C> {
             return false;
         };
         let msg = self.msg.take().expect("an unsent case holds its message");
-        let mut later = Deferred::default();
-        let out = {
-            let mut st = chan.lock();
-            chan.send_now(&mut st, msg, None, &mut later)
-        };
-        later.run();
-        match out {
+        match chan.try_send(msg) {
             SendNow::Sent => self.result = Some(Ok(())),
             SendNow::Closed(m) => self.result = Some(Err(SendError(m))),
             SendNow::Full(m) => {
