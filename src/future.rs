@@ -195,8 +195,7 @@ impl<T, C: Deref<Target = Chan<T>>> Future for RecvOp<T, C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        let mut cases: [&mut dyn Case; 1] = [&mut this.case];
-        match this.engine.poll(cx, &mut cases) {
+        match this.engine.poll_tried(cx, &mut this.case) {
             Poll::Ready(Outcome::Case(_)) => Poll::Ready(this.case.take()),
             Poll::Ready(Outcome::Default) => unreachable!("a receive has no default"),
             Poll::Pending => Poll::Pending,
@@ -267,8 +266,7 @@ impl<T, C: Deref<Target = Chan<T>>> Future for SendOp<T, C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let mut cases: [&mut dyn Case; 1] = [&mut this.case];
-        match this.engine.poll(cx, &mut cases) {
+        match this.engine.poll_tried(cx, &mut this.case) {
             Poll::Ready(Outcome::Case(_)) => Poll::Ready(this.case.take()),
             Poll::Ready(Outcome::Default) => unreachable!("a send has no default"),
             Poll::Pending => Poll::Pending,

@@ -65,6 +65,34 @@ impl Engine {
         cx: &mut Context<'_>,
         cases: &mut [&mut C],
     ) -> Poll<Outcome> {
+        self.poll_from(cx, cases, false)
+    }
+
+    /// The first poll of a plain send or receive: its one case has just been tried at once
+    /// (`Case::try_now`, on the caller's fast path). `Some(Ready)` if that attempt completed
+    /// it; otherwise the engine goes on from the registration pass.
+    pub(crate) fn poll_tried<C: Case + ?Sized>(
+        &mut self,
+        cx: &mut Context<'_>,
+        case: &mut C,
+    ) -> Poll<Outcome> {
+        assert!(!self.done, "a completed select was polled again");
+        if self.waiting.is_none() && case.try_now() {
+            self.done = true;
+            return Poll::Ready(Outcome::Case(0));
+        }
+        let first = self.waiting.is_none();
+        let mut cases: [&mut C; 1] = [case];
+        self.poll_from(cx, &mut cases, first)
+    }
+
+    /// `tried`: the immediate pass of the first round was already made, and found nothing.
+    fn poll_from<C: Case + ?Sized>(
+        &mut self,
+        cx: &mut Context<'_>,
+        cases: &mut [&mut C],
+        mut tried: bool,
+    ) -> Poll<Outcome> {
         assert!(!self.done, "a completed select was polled again");
         if let Some((record, _)) = &self.waiting {
             let record = record.clone();
@@ -80,27 +108,11 @@ impl Engine {
         let mut order = rng::Order::new(cases.len(), self.biased);
         let mut rounds = 0u32;
         loop {
-            // 1. Immediate pass.
-            let mut any = false;
-            for k in 0..order.len() {
-                let i = order.get(k);
-                if cases[i].is_nil() {
-                    continue;
+            // 1. Immediate pass (already made by `poll_tried` in its first round).
+            if !std::mem::take(&mut tried) {
+                if let Some(done) = self.immediate(cx, cases, &order) {
+                    return done;
                 }
-                any = true;
-                if cases[i].try_now() {
-                    self.done = true;
-                    return Poll::Ready(Outcome::Case(i));
-                }
-            }
-            if !any {
-                if self.has_default {
-                    self.done = true;
-                    return Poll::Ready(Outcome::Default);
-                }
-                // Only nil cases, or none: wait forever (B6.1, B6.2). Nothing will wake us.
-                self.waiting = Some((Record::new(cx.waker()), Queued::default()));
-                return Poll::Pending;
             }
             // 2. Registration pass.
             let record = Record::new(cx.waker());
@@ -152,6 +164,38 @@ impl Engine {
             self.waiting = Some((record, queued));
             return Poll::Pending;
         }
+    }
+
+    /// Step 1: tries each case once in `order`. `Some` if the operation is over (a case
+    /// completed, or there is only `default`), or waits forever (only nil cases).
+    fn immediate<C: Case + ?Sized>(
+        &mut self,
+        cx: &mut Context<'_>,
+        cases: &mut [&mut C],
+        order: &rng::Order,
+    ) -> Option<Poll<Outcome>> {
+        let mut any = false;
+        for k in 0..order.len() {
+            let i = order.get(k);
+            if cases[i].is_nil() {
+                continue;
+            }
+            any = true;
+            if cases[i].try_now() {
+                self.done = true;
+                return Some(Poll::Ready(Outcome::Case(i)));
+            }
+        }
+        if any {
+            return None;
+        }
+        if self.has_default {
+            self.done = true;
+            return Some(Poll::Ready(Outcome::Default));
+        }
+        // Only nil cases, or none: wait forever (B6.1, B6.2). Nothing will wake us.
+        self.waiting = Some((Record::new(cx.waker()), Queued::default()));
+        Some(Poll::Pending)
     }
 
     /// Case `k` was claimed: complete it and withdraw the others.
