@@ -91,6 +91,12 @@ impl<T> Mutex<T> {
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
+
+    /// The value, through a unique borrow (no locking).
+    #[cfg(not(any(loom, shuttle)))]
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut().unwrap_or_else(|e| e.into_inner())
+    }
 }
 
 /// The lock of the channel state: its critical sections are a few dozen instructions, and

@@ -95,15 +95,14 @@ impl Engine {
     ) -> Poll<Outcome> {
         assert!(!self.done, "a completed select was polled again");
         if let Some((record, _)) = &self.waiting {
-            let record = record.clone();
-            if let Some(k) = record.selected() {
-                return Poll::Ready(self.finish(cases, k));
-            }
-            record.set_waker(cx.waker());
-            if let Some(k) = record.selected() {
-                return Poll::Ready(self.finish(cases, k));
-            }
-            return Poll::Pending;
+            let claimed = record.selected().or_else(|| {
+                record.set_waker(cx.waker());
+                record.selected()
+            });
+            return match claimed {
+                Some(k) => Poll::Ready(self.finish(cases, k)),
+                None => Poll::Pending,
+            };
         }
         let mut order = rng::Order::new(cases.len(), self.biased);
         let mut rounds = 0u32;
@@ -127,6 +126,7 @@ impl Engine {
                     Registered::Queued => queued.push(i),
                     Registered::Committed => {
                         withdraw(cases, &queued, usize::MAX);
+                        Record::recycle(record);
                         self.done = true;
                         return Poll::Ready(Outcome::Case(i));
                     }
@@ -143,7 +143,10 @@ impl Engine {
             }
             if retry || self.has_default {
                 match record.try_abort() {
-                    Ok(()) => withdraw(cases, &queued, usize::MAX),
+                    Ok(()) => {
+                        withdraw(cases, &queued, usize::MAX);
+                        Record::recycle(record);
+                    }
                     Err(k) => {
                         self.waiting = Some((record, queued));
                         return Poll::Ready(self.finish(cases, k));
@@ -200,9 +203,10 @@ impl Engine {
 
     /// Case `k` was claimed: complete it and withdraw the others.
     fn finish<C: Case + ?Sized>(&mut self, cases: &mut [&mut C], k: usize) -> Outcome {
-        let (_, queued) = self.waiting.take().expect("finish follows a wait");
+        let (record, queued) = self.waiting.take().expect("finish follows a wait");
         cases[k].complete();
         withdraw(cases, &queued, k);
+        Record::recycle(record);
         self.done = true;
         Outcome::Case(k)
     }
@@ -219,6 +223,7 @@ impl Engine {
                 withdraw(cases, &queued, k);
             }
         }
+        Record::recycle(record);
         self.done = true;
     }
 
@@ -229,6 +234,7 @@ impl Engine {
         match record.try_abort() {
             Ok(()) => {
                 withdraw(cases, &queued, usize::MAX);
+                Record::recycle(record);
                 self.done = true;
                 None
             }

@@ -42,13 +42,72 @@ pub struct Record {
     waker: Mutex<Option<Waker>>,
 }
 
+/// Records no longer referenced by anyone, kept per thread for the next wait (at most
+/// `SPARE_LIMIT`): a wait then costs one allocation, its entry, instead of two. A record is
+/// kept only when its `Arc` is unique, so no peer can still see it (a claimer drops its clone
+/// after the wake-up); under the model checkers every record is fresh.
+#[cfg(not(any(loom, shuttle)))]
+mod spare {
+    use super::Record;
+    use std::cell::RefCell;
+    use std::sync::Arc;
+
+    const SPARE_LIMIT: usize = 4;
+
+    thread_local! {
+        static SPARE: RefCell<Vec<Arc<Record>>> = const { RefCell::new(Vec::new()) };
+    }
+
+    /// A unique record from the pool, if there is one. No user code runs under the borrow.
+    pub(super) fn take() -> Option<Arc<Record>> {
+        SPARE.try_with(|s| s.borrow_mut().pop()).ok().flatten()
+    }
+
+    /// Keeps `record` if it is unique and waker-free, else drops it.
+    pub(super) fn put(record: Arc<Record>) {
+        if Arc::strong_count(&record) != 1 || Arc::weak_count(&record) != 0 {
+            return;
+        }
+        let _ = SPARE.try_with(|s| {
+            let mut s = s.borrow_mut();
+            if s.len() < SPARE_LIMIT {
+                s.push(record);
+            }
+        });
+    }
+}
+
 impl Record {
     /// A new record in the waiting state, woken through `waker`.
     pub(crate) fn new(waker: &Waker) -> Arc<Record> {
+        #[cfg(not(any(loom, shuttle)))]
+        if let Some(mut r) = spare::take() {
+            if let Some(rec) = Arc::get_mut(&mut r) {
+                *rec.state.get_mut() = WAITING;
+                *rec.waker.get_mut() = Some(waker.clone());
+                return r;
+            }
+        }
         Arc::new(Record {
             state: AtomicUsize::new(WAITING),
             waker: Mutex::new(Some(waker.clone())),
         })
+    }
+
+    /// The owner is done with `record`: it goes back to this thread's pool if nobody else
+    /// holds it. Its waker is dropped here, outside the pool's borrow (it may run user code).
+    pub(crate) fn recycle(record: Arc<Record>) {
+        #[cfg(not(any(loom, shuttle)))]
+        {
+            let mut record = record;
+            if let Some(rec) = Arc::get_mut(&mut record) {
+                let waker = rec.waker.get_mut().take();
+                drop(waker);
+                spare::put(record);
+            }
+        }
+        #[cfg(any(loom, shuttle))]
+        drop(record);
     }
 
     /// Claims the record for `case`. Returns `false` if it was already claimed or aborted.
