@@ -91,16 +91,11 @@ impl<T> Mutex<T> {
     pub(crate) fn lock(&self) -> MutexGuard<'_, T> {
         self.inner.lock().unwrap_or_else(|e| e.into_inner())
     }
-
-    /// The value, through a unique borrow (no locking).
-    #[cfg(not(any(loom, shuttle)))]
-    pub(crate) fn get_mut(&mut self) -> &mut T {
-        self.inner.get_mut().unwrap_or_else(|e| e.into_inner())
-    }
 }
 
-/// The lock of the channel state: its critical sections are a few dozen instructions, and
-/// are taken once or twice per message. parking_lot's lock is a byte whose uncontended
+/// The lock of the channel state (and of the waiter layer's slots and wakers, leaves in the
+/// lock order): its critical sections are a few dozen instructions, and it is taken once or
+/// twice per message. parking_lot's lock is a byte whose uncontended
 /// `lock` and `unlock` are one inlined compare-and-swap each, with no poisoning to track
 /// (std's costs a call and two panic-count checks per lock). Under loom and shuttle it is
 /// the model's `Mutex`.
@@ -137,6 +132,12 @@ impl<T> Lock<T> {
             return g;
         }
         self.lock_contended()
+    }
+
+    /// The value, through a unique borrow (no locking).
+    #[cfg(not(any(loom, shuttle)))]
+    pub(crate) fn get_mut(&mut self) -> &mut T {
+        self.inner.get_mut()
     }
 
     #[inline(never)]
