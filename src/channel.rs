@@ -180,9 +180,12 @@ impl<T> Sender<T> {
     pub fn send_blocking(&self, msg: T) -> Result<(), SendError<T>> {
         // The attempt that needs no waiting, without setting up a wait.
         let msg = match self.chan.try_send(msg) {
-            SendNow::Sent => return Ok(()),
-            SendNow::Closed(m) => return Err(SendError(m)),
             SendNow::Full(m) => m,
+            out => return out.into_result(),
+        };
+        let msg = match self.chan.send_spinning(msg) {
+            SendNow::Full(m) => m,
+            out => return out.into_result(),
         };
         let mut fut = self.send(msg);
         block_on(&mut fut, None).expect("a wait without a deadline completes")
@@ -312,10 +315,14 @@ impl<T> Receiver<T> {
     /// ```
     pub fn recv_blocking(&self) -> Option<T> {
         // The attempt that needs no waiting, without setting up a wait.
-        match self.chan().map(Chan::try_recv) {
-            Some(RecvNow::Got(v)) => return Some(v),
-            Some(RecvNow::Closed) => return None,
-            Some(RecvNow::Empty) | None => {}
+        if let Some(chan) = self.chan() {
+            for attempt in [Chan::try_recv, Chan::recv_spinning] {
+                match attempt(chan) {
+                    RecvNow::Got(v) => return Some(v),
+                    RecvNow::Closed => return None,
+                    RecvNow::Empty => {}
+                }
+            }
         }
         let mut fut = self.recv();
         block_on(&mut fut, None).expect("a wait without a deadline completes")

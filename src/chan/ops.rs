@@ -11,11 +11,26 @@ use crate::sync::{Arc, LockGuard};
 use crate::waiter::list::Pick;
 use crate::waiter::{Entry, Key, Record};
 
+/// Rounds of the pre-park spin: 1 + 2 + ... + 64 pauses.
+#[cfg(not(any(loom, shuttle)))]
+const SPIN_STEPS: u32 = 7;
+
 /// The outcome of an immediate send.
 pub(crate) enum SendNow<T> {
     Sent,
     Full(T),
     Closed(T),
+}
+
+impl<T> SendNow<T> {
+    /// The result of a send that completed: `Sent` or `Closed`, never `Full`.
+    pub(crate) fn into_result(self) -> Result<(), crate::error::SendError<T>> {
+        match self {
+            SendNow::Sent => Ok(()),
+            SendNow::Closed(m) => Err(crate::error::SendError(m)),
+            SendNow::Full(_) => unreachable!("a full send waits; it has no result yet"),
+        }
+    }
 }
 
 /// The outcome of an immediate receive.
@@ -207,6 +222,53 @@ impl<T> Chan<T> {
         drop(st);
         later.run();
         out
+    }
+
+    /// `try_send`, retried while a short spin lasts, for a blocking sender about to park.
+    /// The spin watches the lock-free snapshots and takes the lock only when they say a
+    /// retry may succeed; they are hints, the retry decides. Unbuffered and sealed (timer,
+    /// context) channels do not spin: nothing becomes ready for a sender that is not queued.
+    pub(crate) fn send_spinning(&self, mut msg: T) -> SendNow<T> {
+        if self.cap == Some(0) || self.sealed {
+            return SendNow::Full(msg);
+        }
+        while self.spin_until(|c| c.is_closed() || c.has_room(c.len())) {
+            match self.try_send(msg) {
+                SendNow::Full(m) => msg = m,
+                out => return out,
+            }
+        }
+        SendNow::Full(msg)
+    }
+
+    /// `try_recv`, retried while a short spin lasts (see [`send_spinning`](Self::send_spinning)).
+    pub(crate) fn recv_spinning(&self) -> RecvNow<T> {
+        if self.cap == Some(0) || self.sealed {
+            return RecvNow::Empty;
+        }
+        while self.spin_until(|c| c.len() > 0 || c.is_closed()) {
+            match self.try_recv() {
+                RecvNow::Empty => {}
+                out => return out,
+            }
+        }
+        RecvNow::Empty
+    }
+
+    /// Spins with a doubling pause until `ready` holds; `false` after about a microsecond
+    /// (the caller then parks, G8). No spinning under the model checkers.
+    fn spin_until(&self, ready: impl Fn(&Self) -> bool) -> bool {
+        #[cfg(not(any(loom, shuttle)))]
+        for step in 0..SPIN_STEPS {
+            for _ in 0..1u32 << step {
+                std::hint::spin_loop();
+            }
+            if ready(self) {
+                return true;
+            }
+        }
+        let _ = ready;
+        false
     }
 
     /// Registers a receive case, or completes it if it is ready (see [`Reg`]).
