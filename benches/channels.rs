@@ -5,8 +5,9 @@
 //! (default 3) runs, with the fastest and slowest run in parentheses. Every run checks the sum
 //! of the messages received, so a channel that loses or duplicates one cannot post a time.
 //!
-//! - Modes: `blocking` (OS threads, blocking calls) and `async` (tasks on a tokio multi-thread
-//!   runtime with 2 workers).
+//! - Modes: `blocking` (OS threads, blocking calls), `async` (tasks on a tokio multi-thread
+//!   runtime with 2 workers) and `async-current-thread` (the same tasks on a tokio
+//!   `current_thread` runtime: every task on one thread, so a wake-up never crosses threads).
 //! - Channel shapes: `seq` (one thread fills the buffer, up to the capacity or everything for
 //!   unbounded, then drains it, repeatedly; buffered channels only), `spsc` (1 sender, 1
 //!   receiver), `mpsc` (4 senders, 1 receiver), `mpmc` (4 senders, 4 receivers), at
@@ -24,12 +25,15 @@
 //!   read from `/proc` (Linux only).
 //!
 //! A cell a library cannot run (no rendezvous channel, a single-receiver channel in mpmc or
-//! select_both) shows `n/a`. The output is markdown on stdout; progress goes to stderr.
+//! select_both) shows `n/a`; so do futures-channel's cap-0 cells, whose `channel(0)` is no
+//! rendezvous (see [`FuturesChannel`]). The output is markdown on stdout; progress goes to
+//! stderr.
 //!
 //! ```sh
 //! cargo bench --bench channels                  # everything
 //! cargo bench --bench channels -- async/spsc    # cells whose "mode/shape/cap/lib" contains it
 //! cargo bench --bench channels -- select idle   # several filters: any of them
+//! cargo bench --bench channels -- async-current-thread/ std-mpsc futures-channel
 //! GOCHAN_BENCH_MSGS=20000 GOCHAN_BENCH_RUNS=1 cargo bench --bench channels -- /gochan
 //! ```
 
@@ -49,7 +53,10 @@ use tokio::runtime::Runtime;
 #[derive(Clone, Copy, PartialEq, Eq)]
 enum Mode {
     Blocking,
+    /// tokio's multi-thread runtime, 2 workers.
     Async,
+    /// tokio's `current_thread` runtime.
+    AsyncCurrentThread,
 }
 
 impl Mode {
@@ -57,6 +64,7 @@ impl Mode {
         match self {
             Mode::Blocking => "blocking",
             Mode::Async => "async",
+            Mode::AsyncCurrentThread => "async-current-thread",
         }
     }
 }
@@ -148,14 +156,19 @@ fn round_trips(msgs: usize) -> usize {
 /// A channel driven by blocking calls on OS threads.
 trait BlockingChan {
     type Tx: Clone + Send + 'static;
-    type Rx: Clone + Send + 'static;
+    type Rx: Send + 'static;
     /// `None` if the library has no channel of this capacity.
     fn channel(cap: Cap) -> Option<(Self::Tx, Self::Rx)>;
+    /// A second receiver of the same channel, or `None` for a single-consumer channel.
+    fn clone_rx(rx: &Self::Rx) -> Option<Self::Rx>;
     fn send(tx: &Self::Tx, v: u64);
     fn recv(rx: &Self::Rx) -> u64;
 }
 
 /// A channel driven by `.await` in tokio tasks.
+///
+/// `send` takes the sender by `&mut`: a bounded futures-channel sender needs it (each handle
+/// owns its slot and its parked state), and every task has its own clone anyway.
 trait AsyncChan {
     type Tx: Clone + Send + Sync + 'static;
     type Rx: Send + 'static;
@@ -163,7 +176,7 @@ trait AsyncChan {
     fn channel(cap: Cap) -> Option<(Self::Tx, Self::Rx)>;
     /// A second receiver of the same channel, or `None` for a single-consumer channel.
     fn clone_rx(rx: &Self::Rx) -> Option<Self::Rx>;
-    fn send(tx: &Self::Tx, v: u64) -> impl Future<Output = ()> + Send + '_;
+    fn send(tx: &mut Self::Tx, v: u64) -> impl Future<Output = ()> + Send + '_;
     fn recv(rx: &mut Self::Rx) -> impl Future<Output = u64> + Send + '_;
 }
 
@@ -177,6 +190,9 @@ impl BlockingChan for Gochan {
             Some(n) => gochan::bounded(n),
             None => gochan::unbounded(),
         })
+    }
+    fn clone_rx(rx: &Self::Rx) -> Option<Self::Rx> {
+        Some(rx.clone())
     }
     fn send(tx: &Self::Tx, v: u64) {
         tx.send_blocking(v).unwrap();
@@ -195,7 +211,7 @@ impl AsyncChan for Gochan {
     fn clone_rx(rx: &Self::Rx) -> Option<Self::Rx> {
         Some(rx.clone())
     }
-    async fn send(tx: &Self::Tx, v: u64) {
+    async fn send(tx: &mut Self::Tx, v: u64) {
         tx.send(v).await.unwrap();
     }
     async fn recv(rx: &mut Self::Rx) -> u64 {
@@ -213,6 +229,9 @@ impl BlockingChan for Crossbeam {
             Some(n) => crossbeam_channel::bounded(n),
             None => crossbeam_channel::unbounded(),
         })
+    }
+    fn clone_rx(rx: &Self::Rx) -> Option<Self::Rx> {
+        Some(rx.clone())
     }
     fn send(tx: &Self::Tx, v: u64) {
         tx.send(v).unwrap();
@@ -233,6 +252,9 @@ impl BlockingChan for Flume {
             None => flume::unbounded(),
         })
     }
+    fn clone_rx(rx: &Self::Rx) -> Option<Self::Rx> {
+        Some(rx.clone())
+    }
     fn send(tx: &Self::Tx, v: u64) {
         tx.send(v).unwrap();
     }
@@ -250,7 +272,7 @@ impl AsyncChan for Flume {
     fn clone_rx(rx: &Self::Rx) -> Option<Self::Rx> {
         Some(rx.clone())
     }
-    async fn send(tx: &Self::Tx, v: u64) {
+    async fn send(tx: &mut Self::Tx, v: u64) {
         tx.send_async(v).await.unwrap();
     }
     async fn recv(rx: &mut Self::Rx) -> u64 {
@@ -268,6 +290,9 @@ impl BlockingChan for Kanal {
             Some(n) => kanal::bounded(n),
             None => kanal::unbounded(),
         })
+    }
+    fn clone_rx(rx: &Self::Rx) -> Option<Self::Rx> {
+        Some(rx.clone())
     }
     fn send(tx: &Self::Tx, v: u64) {
         tx.send(v).unwrap();
@@ -289,7 +314,7 @@ impl AsyncChan for Kanal {
     fn clone_rx(rx: &Self::Rx) -> Option<Self::Rx> {
         Some(rx.clone())
     }
-    async fn send(tx: &Self::Tx, v: u64) {
+    async fn send(tx: &mut Self::Tx, v: u64) {
         tx.send(v).await.unwrap();
     }
     async fn recv(rx: &mut Self::Rx) -> u64 {
@@ -310,6 +335,9 @@ impl BlockingChan for AsyncChannel {
             None => Some(async_channel::unbounded()),
         }
     }
+    fn clone_rx(rx: &Self::Rx) -> Option<Self::Rx> {
+        Some(rx.clone())
+    }
     fn send(tx: &Self::Tx, v: u64) {
         tx.send_blocking(v).unwrap();
     }
@@ -327,7 +355,7 @@ impl AsyncChan for AsyncChannel {
     fn clone_rx(rx: &Self::Rx) -> Option<Self::Rx> {
         Some(rx.clone())
     }
-    async fn send(tx: &Self::Tx, v: u64) {
+    async fn send(tx: &mut Self::Tx, v: u64) {
         tx.send(v).await.unwrap();
     }
     async fn recv(rx: &mut Self::Rx) -> u64 {
@@ -368,7 +396,7 @@ impl AsyncChan for Tokio {
     fn clone_rx(_: &Self::Rx) -> Option<Self::Rx> {
         None
     }
-    async fn send(tx: &Self::Tx, v: u64) {
+    async fn send(tx: &mut Self::Tx, v: u64) {
         match tx {
             TokioTx::Bounded(tx) => tx.send(v).await.unwrap(),
             TokioTx::Unbounded(tx) => tx.send(v).unwrap(),
@@ -378,6 +406,102 @@ impl AsyncChan for Tokio {
         match rx {
             TokioRx::Bounded(rx) => rx.recv().await.unwrap(),
             TokioRx::Unbounded(rx) => rx.recv().await.unwrap(),
+        }
+    }
+}
+
+/// std's mpsc: a single receiver (no mpmc). `sync_channel(0)` is a rendezvous, as in gochan.
+struct StdMpsc;
+
+/// std has two sender types: `sync_channel` gives a `SyncSender`, `channel` a `Sender`.
+#[derive(Clone)]
+enum StdTx {
+    Bounded(std::sync::mpsc::SyncSender<u64>),
+    Unbounded(std::sync::mpsc::Sender<u64>),
+}
+
+impl BlockingChan for StdMpsc {
+    type Tx = StdTx;
+    type Rx = std::sync::mpsc::Receiver<u64>;
+    fn channel(cap: Cap) -> Option<(Self::Tx, Self::Rx)> {
+        Some(match cap {
+            Some(n) => {
+                let (tx, rx) = std::sync::mpsc::sync_channel(n);
+                (StdTx::Bounded(tx), rx)
+            }
+            None => {
+                let (tx, rx) = std::sync::mpsc::channel();
+                (StdTx::Unbounded(tx), rx)
+            }
+        })
+    }
+    fn clone_rx(_: &Self::Rx) -> Option<Self::Rx> {
+        None
+    }
+    fn send(tx: &Self::Tx, v: u64) {
+        match tx {
+            StdTx::Bounded(tx) => tx.send(v).unwrap(),
+            StdTx::Unbounded(tx) => tx.send(v).unwrap(),
+        }
+    }
+    fn recv(rx: &Self::Rx) -> u64 {
+        rx.recv().unwrap()
+    }
+}
+
+/// futures' mpsc (futures-channel): a single receiver (no mpmc), and no rendezvous channel.
+///
+/// `channel(cap)` holds up to cap messages plus one per sender handle: a send always queues
+/// its message if its handle is not parked, and parks the handle when the queue is then over
+/// cap. So `channel(0)` is no rendezvous (a message is queued before any receiver comes) and
+/// cap 0 is n/a. `SinkExt::send` waits, after queueing, until its handle is unparked by a
+/// receive; for cap 1 and 100 that matches a Go sender blocked on a full buffer, which holds
+/// its value until a receiver makes room.
+struct FuturesChannel;
+
+/// A clone of a bounded sender is a new handle, with its own slot in the channel.
+#[derive(Clone)]
+enum FuturesTx {
+    Bounded(futures::channel::mpsc::Sender<u64>),
+    Unbounded(futures::channel::mpsc::UnboundedSender<u64>),
+}
+
+enum FuturesRx {
+    Bounded(futures::channel::mpsc::Receiver<u64>),
+    Unbounded(futures::channel::mpsc::UnboundedReceiver<u64>),
+}
+
+impl AsyncChan for FuturesChannel {
+    type Tx = FuturesTx;
+    type Rx = FuturesRx;
+    fn channel(cap: Cap) -> Option<(Self::Tx, Self::Rx)> {
+        match cap {
+            Some(0) => None,
+            Some(n) => {
+                let (tx, rx) = futures::channel::mpsc::channel(n);
+                Some((FuturesTx::Bounded(tx), FuturesRx::Bounded(rx)))
+            }
+            None => {
+                let (tx, rx) = futures::channel::mpsc::unbounded();
+                Some((FuturesTx::Unbounded(tx), FuturesRx::Unbounded(rx)))
+            }
+        }
+    }
+    fn clone_rx(_: &Self::Rx) -> Option<Self::Rx> {
+        None
+    }
+    async fn send(tx: &mut Self::Tx, v: u64) {
+        use futures::SinkExt;
+        match tx {
+            FuturesTx::Bounded(tx) => tx.send(v).await.unwrap(),
+            FuturesTx::Unbounded(tx) => tx.unbounded_send(v).unwrap(),
+        }
+    }
+    async fn recv(rx: &mut Self::Rx) -> u64 {
+        use futures::StreamExt;
+        match rx {
+            FuturesRx::Bounded(rx) => rx.next().await.unwrap(),
+            FuturesRx::Unbounded(rx) => rx.next().await.unwrap(),
         }
     }
 }
@@ -537,6 +661,12 @@ fn run_blocking<C: BlockingChan + 'static>(shape: Shape, cap: Cap, n: usize) -> 
 
     let (senders, receivers) = shape.parties();
     let (per_sender, per_receiver) = (n / senders, n / receivers);
+    let mut rxs = Vec::new();
+    for _ in 1..receivers {
+        rxs.push(C::clone_rx(&rx)?);
+    }
+    rxs.push(rx);
+
     let mut work: Vec<Work> = Vec::new();
     for s in 0..senders {
         let tx = tx.clone();
@@ -547,8 +677,7 @@ fn run_blocking<C: BlockingChan + 'static>(shape: Shape, cap: Cap, n: usize) -> 
             0
         }));
     }
-    for _ in 0..receivers {
-        let rx = rx.clone();
+    for rx in rxs {
         work.push(Box::new(move || {
             let mut sum = 0;
             for _ in 0..per_receiver {
@@ -558,7 +687,7 @@ fn run_blocking<C: BlockingChan + 'static>(shape: Shape, cap: Cap, n: usize) -> 
         }));
     }
     // Only the threads' handles remain, so sender and receiver counts are exact.
-    drop((tx, rx));
+    drop(tx);
     let (elapsed, sum) = time_threads(work);
     check(sum, n);
     Some(elapsed)
@@ -604,14 +733,14 @@ fn run_async<C: AsyncChan + 'static>(
         let batch = seq_batch(cap, n)?;
         let (elapsed, sum) = rt
             .block_on(rt.spawn(async move {
-                let mut rx = rx;
+                let (mut tx, mut rx) = (tx, rx);
                 let start = Instant::now();
                 let mut sum = 0;
                 let mut sent = 0;
                 while sent < n {
                     let k = batch.min(n - sent);
                     for v in sent..sent + k {
-                        C::send(&tx, black_box(v as u64)).await;
+                        C::send(&mut tx, black_box(v as u64)).await;
                     }
                     for _ in 0..k {
                         sum += black_box(C::recv(&mut rx).await);
@@ -644,10 +773,10 @@ fn run_async<C: AsyncChan + 'static>(
         }));
     }
     for s in 0..senders {
-        let tx = tx.clone();
+        let mut tx = tx.clone();
         tasks.push(Box::pin(async move {
             for v in s * per_sender..(s + 1) * per_sender {
-                C::send(&tx, black_box(v as u64)).await;
+                C::send(&mut tx, black_box(v as u64)).await;
             }
             0
         }));
@@ -660,13 +789,13 @@ fn run_async<C: AsyncChan + 'static>(
 
 /// `n` strict request/reply round trips between two tasks.
 fn ping_pong_async<C: AsyncChan + 'static>(rt: &Runtime, cap: Cap, n: usize) -> Option<Duration> {
-    let (req_tx, mut req_rx) = C::channel(cap)?;
-    let (rep_tx, mut rep_rx) = C::channel(cap)?;
+    let (mut req_tx, mut req_rx) = C::channel(cap)?;
+    let (mut rep_tx, mut rep_rx) = C::channel(cap)?;
     let tasks: Vec<Task> = vec![
         Box::pin(async move {
             let mut sum = 0;
             for v in 0..n {
-                C::send(&req_tx, black_box(v as u64)).await;
+                C::send(&mut req_tx, black_box(v as u64)).await;
                 sum += C::recv(&mut rep_rx).await;
             }
             sum
@@ -674,7 +803,7 @@ fn ping_pong_async<C: AsyncChan + 'static>(rt: &Runtime, cap: Cap, n: usize) -> 
         Box::pin(async move {
             for _ in 0..n {
                 let v = C::recv(&mut req_rx).await;
-                C::send(&rep_tx, v).await;
+                C::send(&mut rep_tx, v).await;
             }
             0
         }),
@@ -892,10 +1021,10 @@ fn select_async_peer<C: AsyncChan + 'static>(
     match shape {
         Shape::SelectRx => {
             tasks.push(recv_task(rxs, n));
-            for (s, tx) in txs.iter().cloned().enumerate() {
+            for (s, mut tx) in txs.iter().cloned().enumerate() {
                 tasks.push(Box::pin(async move {
                     for v in s * per..(s + 1) * per {
-                        C::send(&tx, black_box(v as u64)).await;
+                        C::send(&mut tx, black_box(v as u64)).await;
                     }
                     0
                 }));
@@ -909,15 +1038,15 @@ fn select_async_peer<C: AsyncChan + 'static>(
             }
             tasks.push(recv_task(rxs, per));
             for s in 0..SELECT_CHANNELS {
-                let [t0, t1, t2, t3] = four(txs.clone());
+                let [mut t0, mut t1, mut t2, mut t3] = four(txs.clone());
                 tasks.push(Box::pin(async move {
                     for v in s * per..(s + 1) * per {
                         let v = black_box(v as u64);
                         tokio::select! {
-                            () = C::send(&t0, v) => {}
-                            () = C::send(&t1, v) => {}
-                            () = C::send(&t2, v) => {}
-                            () = C::send(&t3, v) => {}
+                            () = C::send(&mut t0, v) => {}
+                            () = C::send(&mut t1, v) => {}
+                            () = C::send(&mut t2, v) => {}
+                            () = C::send(&mut t3, v) => {}
                         }
                     }
                     0
@@ -1162,6 +1291,7 @@ fn blocking_libs() -> Vec<(&'static str, Runner<'static>)> {
         ("flume", Box::new(run_blocking::<Flume>)),
         ("kanal", Box::new(run_blocking::<Kanal>)),
         ("async-channel", Box::new(run_blocking::<AsyncChannel>)),
+        ("std-mpsc", Box::new(run_blocking::<StdMpsc>)),
     ]
 }
 
@@ -1177,6 +1307,10 @@ fn async_libs(rt: &Runtime) -> Vec<(&'static str, Runner<'_>)> {
         (
             "tokio-mpsc",
             Box::new(|s, c, n| run_async::<Tokio>(rt, s, c, n)),
+        ),
+        (
+            "futures-channel",
+            Box::new(|s, c, n| run_async::<FuturesChannel>(rt, s, c, n)),
         ),
     ]
 }
@@ -1417,6 +1551,36 @@ fn report(table: &Table<'_>, cells: &[Vec<Cell>]) {
     println!();
 }
 
+/// The channel, select and ping_pong tables of an async mode, whose tasks run on `rt`.
+fn async_tables(mode: Mode, rt: &Runtime, msgs: usize) -> [Table<'_>; 3] {
+    [
+        Table {
+            mode,
+            group: "",
+            unit: "ns/msg",
+            rows: channel_rows(),
+            ops: msgs,
+            libs: async_libs(rt),
+        },
+        Table {
+            mode,
+            group: "select",
+            unit: "ns/msg",
+            rows: select_rows(),
+            ops: msgs,
+            libs: async_select_libs(rt),
+        },
+        Table {
+            mode,
+            group: "ping_pong",
+            unit: "ns/round trip",
+            rows: ping_pong_rows(),
+            ops: round_trips(msgs),
+            libs: async_libs(rt),
+        },
+    ]
+}
+
 fn run_tables(config: &Config, tables: &[Table<'_>]) {
     for table in tables {
         let cells = measure(config, table);
@@ -1430,9 +1594,12 @@ fn main() {
     println!("# gochan channel benchmarks\n");
     println!(
         "{} messages per cell ({} round trips per `ping_pong` cell), median of {} run(s), {} \
-         CPU(s); async mode: tokio multi-thread runtime, 2 workers; mpsc = 4 senders, mpmc = 4 \
+         CPU(s); async mode: tokio multi-thread runtime, 2 workers; async-current-thread mode: \
+         tokio current_thread runtime, every task on one thread; mpsc = 4 senders, mpmc = 4 \
          senders + 4 receivers; select_rx = 4 senders on 4 channels + 1 selecting receiver; \
-         select_both = 4 selecting senders + 4 selecting receivers over 4 channels.\n",
+         select_both = 4 selecting senders + 4 selecting receivers over 4 channels; \
+         futures-channel's `channel(cap)` holds cap + 1 message per sender and its \
+         `channel(0)` is no rendezvous, so its cap-0 cells are n/a.\n",
         config.msgs,
         round_trips(config.msgs),
         config.runs,
@@ -1474,39 +1641,23 @@ fn main() {
         ],
     );
 
-    let rt = tokio::runtime::Builder::new_multi_thread()
+    let multi_thread = tokio::runtime::Builder::new_multi_thread()
         .worker_threads(2)
+        .enable_all()
+        .build()
+        .expect("a tokio runtime");
+    run_tables(&config, &async_tables(Mode::Async, &multi_thread, msgs));
+    // The tasks of a cell given up as hung must not run beside the next mode's cells; they
+    // are dropped at their next yield.
+    multi_thread.shutdown_timeout(Duration::from_secs(1));
+
+    let current_thread = tokio::runtime::Builder::new_current_thread()
         .enable_all()
         .build()
         .expect("a tokio runtime");
     run_tables(
         &config,
-        &[
-            Table {
-                mode: Mode::Async,
-                group: "",
-                unit: "ns/msg",
-                rows: channel_rows(),
-                ops: msgs,
-                libs: async_libs(&rt),
-            },
-            Table {
-                mode: Mode::Async,
-                group: "select",
-                unit: "ns/msg",
-                rows: select_rows(),
-                ops: msgs,
-                libs: async_select_libs(&rt),
-            },
-            Table {
-                mode: Mode::Async,
-                group: "ping_pong",
-                unit: "ns/round trip",
-                rows: ping_pong_rows(),
-                ops: trips,
-                libs: async_libs(&rt),
-            },
-        ],
+        &async_tables(Mode::AsyncCurrentThread, &current_thread, msgs),
     );
     eprintln!("total: {:.0} s", started.elapsed().as_secs_f64());
 }

@@ -4,10 +4,12 @@
     scripts/plot_bench.py [BENCHMARKS.md [OUT_DIR]]     # defaults: BENCHMARKS.md benches/plots
 
 Reads every table headed "## <mode>[ select| ping_pong] (ns/..., median (min-max))" written by
-scripts/bench.sh and writes OUT_DIR/<mode>.svg for the modes blocking, async, blocking-select and
-async-select. A "<mode> ping_pong" table (ns per round trip) is drawn as a second section of its
-mode's plot. Each plot has one group of horizontal bars per (shape, cap) and one bar per library
-(median, with a whisker from min to max) on a log-scale axis; n/a cells have no bar.
+scripts/bench.sh and writes OUT_DIR/<mode>.svg for each mode found: blocking, async,
+async-current-thread, blocking-select, async-select and async-current-thread-select (a mode's
+name is one word, hyphens included). A "<mode> ping_pong" table (ns per round trip) is drawn as
+a second section of its mode's plot. Each plot has one group of horizontal bars per (shape,
+cap) and one bar per library (median, with a whisker from min to max) on a log-scale axis; n/a
+cells have no bar.
 """
 
 import html
@@ -24,8 +26,10 @@ COLOURS = {
     "kanal": "#b07aa1",
     "async-channel": "#9c755f",
     "tokio-mpsc": "#e15759",
+    "std-mpsc": "#76b7b2",
+    "futures-channel": "#edc948",
 }
-SPARE_COLOURS = ["#76b7b2", "#edc948", "#ff9da7", "#bab0ac"]
+SPARE_COLOURS = ["#ff9da7", "#bab0ac", "#17becf", "#8c564b"]
 
 HEADING = re.compile(r"^##\s+(.+?)\s+\((ns/[^,]+),\s*median")
 CELL = re.compile(r"^\s*([0-9.]+)\s*(?:\(\s*([0-9.]+)\s*-\s*([0-9.]+)\s*\))?\s*$")
