@@ -187,7 +187,7 @@ impl<T> Sender<T> {
             SendNow::Full(m) => m,
             out => return out.into_result(),
         };
-        let mut fut = self.send(msg);
+        let mut fut = self.send(msg).after_try();
         block_on(&mut fut, None).expect("a wait without a deadline completes")
     }
 
@@ -324,7 +324,7 @@ impl<T> Receiver<T> {
                 }
             }
         }
-        let mut fut = self.recv();
+        let mut fut = self.recv().after_try();
         block_on(&mut fut, None).expect("a wait without a deadline completes")
     }
 

@@ -58,6 +58,13 @@ impl<'a, T> RecvFuture<'a, T> {
         }
     }
 
+    /// A receive whose caller has just found the channel empty (`recv_blocking`): its first
+    /// poll goes straight to registration instead of trying again.
+    pub(crate) fn after_try(mut self) -> Self {
+        self.op.tried = true;
+        self
+    }
+
     /// Stops waiting. Returns the message if one arrived meanwhile (nothing is dropped).
     pub(crate) fn abort(&mut self) -> Option<Option<T>> {
         self.op.abort()
@@ -133,6 +140,13 @@ impl<'a, T> SendFuture<'a, T> {
         }
     }
 
+    /// A send whose caller has just found no room (`send_blocking`): its first poll goes
+    /// straight to registration instead of trying again.
+    pub(crate) fn after_try(mut self) -> Self {
+        self.op.tried = true;
+        self
+    }
+
     /// Stops waiting: `Ok(result)` if the send completed meanwhile, else `Err(message)`.
     pub(crate) fn abort(&mut self) -> Result<Result<(), SendError<T>>, T> {
         self.op.abort()
@@ -160,6 +174,8 @@ impl<T> std::fmt::Debug for SendFuture<'_, T> {
 pub(crate) struct RecvOp<T, C: Deref<Target = Chan<T>>> {
     case: RecvCase<T, C>,
     engine: Engine,
+    /// The caller has just tried the receive and found nothing: the first poll registers.
+    tried: bool,
 }
 
 /// A receive that owns its channel handle (for `Stream`, `sleep` and `WaitGroup`, which
@@ -171,6 +187,7 @@ impl<T, C: Deref<Target = Chan<T>>> RecvOp<T, C> {
         RecvOp {
             case: RecvCase::new(chan),
             engine: Engine::new(false, true),
+            tried: false,
         }
     }
 
@@ -195,7 +212,8 @@ impl<T, C: Deref<Target = Chan<T>>> Future for RecvOp<T, C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        match this.engine.poll_tried(cx, &mut this.case) {
+        let tried = std::mem::take(&mut this.tried);
+        match this.engine.poll_one(cx, &mut this.case, tried) {
             Poll::Ready(Outcome::Case(_)) => Poll::Ready(this.case.take()),
             Poll::Ready(Outcome::Default) => unreachable!("a receive has no default"),
             Poll::Pending => Poll::Pending,
@@ -226,6 +244,8 @@ impl<T, C: Deref<Target = Chan<T>>> std::fmt::Debug for RecvOp<T, C> {
 pub(crate) struct SendOp<T, C: Deref<Target = Chan<T>>> {
     case: SendCase<T, C>,
     engine: Engine,
+    /// The caller has just tried the send and found no room: the first poll registers.
+    tried: bool,
 }
 
 /// A send that owns its channel handle (for `Sink`).
@@ -236,6 +256,7 @@ impl<T, C: Deref<Target = Chan<T>>> SendOp<T, C> {
         SendOp {
             case: SendCase::new(chan, msg),
             engine: Engine::new(false, true),
+            tried: false,
         }
     }
 
@@ -266,7 +287,8 @@ impl<T, C: Deref<Target = Chan<T>>> Future for SendOp<T, C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match this.engine.poll_tried(cx, &mut this.case) {
+        let tried = std::mem::take(&mut this.tried);
+        match this.engine.poll_one(cx, &mut this.case, tried) {
             Poll::Ready(Outcome::Case(_)) => Poll::Ready(this.case.take()),
             Poll::Ready(Outcome::Default) => unreachable!("a send has no default"),
             Poll::Pending => Poll::Pending,

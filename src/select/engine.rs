@@ -68,16 +68,17 @@ impl Engine {
         self.poll_from(cx, cases, false)
     }
 
-    /// The first poll of a plain send or receive: its one case has just been tried at once
-    /// (`Case::try_now`, on the caller's fast path). `Some(Ready)` if that attempt completed
-    /// it; otherwise the engine goes on from the registration pass.
-    pub(crate) fn poll_tried<C: Case + ?Sized>(
+    /// A poll of a plain send or receive, whose one case needs no random order: on the first
+    /// poll the case is tried at once here (unless the caller just did, `tried`), and the
+    /// engine goes on from the registration pass.
+    pub(crate) fn poll_one<C: Case + ?Sized>(
         &mut self,
         cx: &mut Context<'_>,
         case: &mut C,
+        tried: bool,
     ) -> Poll<Outcome> {
         assert!(!self.done, "a completed select was polled again");
-        if self.waiting.is_none() && case.try_now() {
+        if self.waiting.is_none() && !tried && case.try_now() {
             self.done = true;
             return Poll::Ready(Outcome::Case(0));
         }
@@ -107,7 +108,7 @@ impl Engine {
         let mut order = rng::Order::new(cases.len(), self.biased);
         let mut rounds = 0u32;
         loop {
-            // 1. Immediate pass (already made by `poll_tried` in its first round).
+            // 1. Immediate pass (already made by `poll_one` in its first round).
             if !std::mem::take(&mut tried) {
                 if let Some(done) = self.immediate(cx, cases, &order) {
                     return done;
