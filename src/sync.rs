@@ -155,6 +155,37 @@ impl<T> Lock<T> {
     }
 }
 
+/// A condition variable for a [`Lock`].
+#[derive(Debug, Default)]
+pub(crate) struct LockCondvar {
+    #[cfg(not(any(loom, shuttle)))]
+    inner: parking_lot::Condvar,
+    #[cfg(any(loom, shuttle))]
+    inner: Condvar,
+}
+
+impl LockCondvar {
+    pub(crate) fn new() -> Self {
+        Self::default()
+    }
+
+    /// Releases `guard`'s lock, waits for a notification, and locks again.
+    #[allow(unused_mut)]
+    pub(crate) fn wait<'a, T>(&self, mut guard: LockGuard<'a, T>) -> LockGuard<'a, T> {
+        #[cfg(not(any(loom, shuttle)))]
+        {
+            self.inner.wait(&mut guard);
+            guard
+        }
+        #[cfg(any(loom, shuttle))]
+        wait(&self.inner, guard)
+    }
+
+    pub(crate) fn notify_all(&self) {
+        self.inner.notify_all();
+    }
+}
+
 /// Waits on `cv`, ignoring poisoning.
 pub(crate) fn wait<'a, T>(cv: &Condvar, guard: MutexGuard<'a, T>) -> MutexGuard<'a, T> {
     cv.wait(guard).unwrap_or_else(|e| e.into_inner())
