@@ -203,3 +203,52 @@ impl<T> Entry<T> {
         record.is_some_and(|r| Arc::ptr_eq(r, &self.record))
     }
 }
+
+#[cfg(all(test, not(any(loom, shuttle))))]
+mod tests {
+    use super::*;
+    use std::task::{Wake, Waker};
+
+    struct Noop;
+
+    impl Wake for Noop {
+        fn wake(self: Arc<Self>) {}
+    }
+
+    fn noop() -> Waker {
+        Waker::from(Arc::new(Noop))
+    }
+
+    #[test]
+    fn a_recycled_record_comes_back_waiting_with_the_new_waker() {
+        let r = Record::new(&noop());
+        assert!(r.try_claim(3));
+        let addr = Arc::as_ptr(&r) as usize;
+        Record::recycle(r);
+        // Without the pool, the allocator would hand the freed block to this one.
+        let other = Arc::new(Record {
+            state: AtomicUsize::new(WAITING),
+            waker: Lock::new(None),
+        });
+        let again = Record::new(&noop());
+        // The pool gave the same allocation back, reset.
+        assert_eq!(Arc::as_ptr(&again) as usize, addr);
+        assert_ne!(Arc::as_ptr(&other) as usize, addr);
+        assert!(again.is_waiting());
+        assert_eq!(again.selected(), None);
+        assert!(again.waker.lock().is_some());
+    }
+
+    #[test]
+    fn a_record_someone_else_holds_is_not_recycled() {
+        let r = Record::new(&noop());
+        assert!(r.try_claim(0));
+        let peer = r.clone();
+        Record::recycle(r);
+        let fresh = Record::new(&noop());
+        assert!(!Arc::ptr_eq(&fresh, &peer));
+        // The peer's view is untouched: still claimed for case 0, waker still there.
+        assert_eq!(peer.selected(), Some(0));
+        assert!(peer.waker.lock().is_some());
+    }
+}
