@@ -179,10 +179,15 @@ impl<T> Sender<T> {
     /// ```
     pub fn send_blocking(&self, msg: T) -> Result<(), SendError<T>> {
         // The attempt that needs no waiting, without setting up a wait.
-        let msg = match self.chan.try_send(msg) {
-            SendNow::Full(m) => m,
-            out => return out.into_result(),
-        };
+        match self.chan.try_send(msg) {
+            SendNow::Full(m) => self.send_blocking_wait(m),
+            out => out.into_result(),
+        }
+    }
+
+    /// The wait of `send_blocking`, kept out of line (see `Receiver::recv_blocking_wait`).
+    #[inline(never)]
+    fn send_blocking_wait(&self, msg: T) -> Result<(), SendError<T>> {
         let msg = match self.chan.send_spinning(msg) {
             SendNow::Full(m) => m,
             out => return out.into_result(),
@@ -315,13 +320,22 @@ impl<T> Receiver<T> {
     /// ```
     pub fn recv_blocking(&self) -> Option<T> {
         // The attempt that needs no waiting, without setting up a wait.
+        match self.chan().map(Chan::try_recv) {
+            Some(RecvNow::Got(v)) => Some(v),
+            Some(RecvNow::Closed) => None,
+            Some(RecvNow::Empty) | None => self.recv_blocking_wait(),
+        }
+    }
+
+    /// The wait of `recv_blocking`, kept out of line so that the path that needs no wait
+    /// stays small: a short spin, then the parked wait.
+    #[inline(never)]
+    fn recv_blocking_wait(&self) -> Option<T> {
         if let Some(chan) = self.chan() {
-            for attempt in [Chan::try_recv, Chan::recv_spinning] {
-                match attempt(chan) {
-                    RecvNow::Got(v) => return Some(v),
-                    RecvNow::Closed => return None,
-                    RecvNow::Empty => {}
-                }
+            match chan.recv_spinning() {
+                RecvNow::Got(v) => return Some(v),
+                RecvNow::Closed => return None,
+                RecvNow::Empty => {}
             }
         }
         let mut fut = self.recv().after_try();

@@ -9,8 +9,6 @@
 
 mod common;
 
-use std::alloc::{GlobalAlloc, Layout, System};
-use std::cell::Cell;
 use std::collections::HashSet;
 use std::future::Future;
 use std::pin::pin;
@@ -19,6 +17,7 @@ use std::task::{Context, Poll, Wake, Waker};
 use std::thread;
 use std::time::{Duration, Instant};
 
+use common::alloc::net_bytes;
 use gochan::{
     after, bounded, never, select, select_blocking, unbounded, Receiver, Select, SendError, Sender,
     TryRecvError,
@@ -93,38 +92,8 @@ fn current_thread_rt() -> tokio::runtime::Runtime {
         .unwrap()
 }
 
-/// Counts, per thread, the bytes allocated minus the bytes freed, so that a loop on one
-/// thread can be checked for leaks while other tests run on other threads.
-struct CountingAlloc;
-
-thread_local! {
-    static NET_BYTES: Cell<isize> = const { Cell::new(0) };
-}
-
-fn net_bytes() -> isize {
-    NET_BYTES.with(Cell::get)
-}
-
-// SAFETY: every call is forwarded unchanged to `System`; the bookkeeping touches only a
-// const-initialized thread-local `Cell` without a destructor, which never allocates.
-unsafe impl GlobalAlloc for CountingAlloc {
-    unsafe fn alloc(&self, layout: Layout) -> *mut u8 {
-        // SAFETY: the caller upholds `GlobalAlloc::alloc`'s contract, passed on as is.
-        let p = unsafe { System.alloc(layout) };
-        if !p.is_null() {
-            let _ = NET_BYTES.try_with(|n| n.set(n.get() + layout.size() as isize));
-        }
-        p
-    }
-    unsafe fn dealloc(&self, ptr: *mut u8, layout: Layout) {
-        // SAFETY: `ptr` came from `alloc` above, i.e. from `System`, with this layout.
-        unsafe { System.dealloc(ptr, layout) };
-        let _ = NET_BYTES.try_with(|n| n.set(n.get() - layout.size() as isize));
-    }
-}
-
 #[global_allocator]
-static ALLOC: CountingAlloc = CountingAlloc;
+static ALLOC: common::alloc::CountingAlloc = common::alloc::CountingAlloc;
 
 // ---------------------------------------------------------------------------------------------
 // G5: both forms complete each other, every flavor

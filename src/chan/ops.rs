@@ -156,7 +156,7 @@ impl<T> Chan<T> {
                     later.wake(rec);
                 }
             }
-            shrink(&mut st.buf);
+            shrink(&mut st.buf, self.cap);
             self.publish(st);
             return RecvNow::Got(v);
         }
@@ -207,7 +207,7 @@ impl<T> Chan<T> {
         let mut st = self.lock();
         if st.senders.len() == 0 {
             if let Some(v) = st.buf.pop_front() {
-                shrink(&mut st.buf);
+                shrink(&mut st.buf, self.cap);
                 self.publish_len(&st);
                 return RecvNow::Got(v);
             }
@@ -342,13 +342,21 @@ impl<T> Chan<T> {
     }
 }
 
-/// Gives memory back after a drain: a buffer at a quarter of its allocation halves it.
-fn shrink<T>(buf: &mut std::collections::VecDeque<T>) {
-    let cap = buf.capacity();
-    if cap > 64 && buf.len() < cap / 4 {
-        buf.shrink_to(cap / 2);
+/// Gives memory back after a drain: a buffer at a quarter of its allocation halves it, down
+/// to `SHRINK_FLOOR` slots or the channel's capacity, whichever is larger. A bounded buffer
+/// holds at most its capacity (plus give-backs), so keeping that much costs nothing new; and
+/// below the floor a smaller buffer saves little, while a channel that is filled and drained
+/// in cycles would reallocate on every cycle.
+fn shrink<T>(buf: &mut std::collections::VecDeque<T>, cap: Option<usize>) {
+    let alloc = buf.capacity();
+    let floor = cap.unwrap_or(0).max(SHRINK_FLOOR);
+    if alloc > floor && buf.len() < alloc / 4 {
+        buf.shrink_to((alloc / 2).max(floor));
     }
 }
+
+/// See [`shrink`].
+const SHRINK_FLOOR: usize = 1024;
 
 /// A new entry for case `case` of the operation owning `record`.
 pub(crate) fn entry<T>(record: &Arc<Record>, case: usize, msg: Option<T>) -> Waiter<T> {

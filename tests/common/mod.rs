@@ -6,6 +6,8 @@
 
 #![allow(dead_code)]
 
+pub mod alloc;
+
 use std::future::Future;
 use std::pin::Pin;
 use std::sync::atomic::{AtomicUsize, Ordering};
