@@ -28,7 +28,7 @@ mod ops;
 use std::collections::VecDeque;
 use std::time::Instant;
 
-use crate::sync::{Arc, AtomicBool, AtomicUsize, Lock, LockGuard, Ordering};
+use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, SpinGuard, SpinLock};
 use crate::waiter::{Entry, Key, Record, WaitList};
 
 pub(crate) use ops::{entry, RecvNow, Reg, SendNow};
@@ -68,7 +68,7 @@ pub(crate) struct State<T> {
 
 /// The shared part of a channel.
 pub struct Chan<T> {
-    state: Lock<State<T>>,
+    state: SpinLock<State<T>>,
     /// `None` for unbounded.
     cap: Option<usize>,
     /// Only the owner (a context) may close a sealed channel; `close()` on a handle is refused.
@@ -160,7 +160,7 @@ impl<T> Chan<T> {
         }
         let initial = cap.unwrap_or(0).min(32);
         Chan {
-            state: Lock::new(State {
+            state: SpinLock::new(State {
                 buf: VecDeque::with_capacity(initial),
                 closed: false,
                 senders: WaitList::default(),
@@ -178,7 +178,7 @@ impl<T> Chan<T> {
         }
     }
 
-    pub(crate) fn lock(&self) -> LockGuard<'_, State<T>> {
+    pub(crate) fn lock(&self) -> SpinGuard<'_, State<T>> {
         self.state.lock()
     }
 

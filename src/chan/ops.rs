@@ -7,7 +7,7 @@
 use std::time::Instant;
 
 use super::{Chan, Deferred, State, Waiter};
-use crate::sync::{Arc, LockGuard};
+use crate::sync::{Arc, SpinGuard};
 use crate::waiter::list::Pick;
 use crate::waiter::{Entry, Key, Record};
 
@@ -192,7 +192,7 @@ impl<T> Chan<T> {
     }
 
     #[inline(never)]
-    fn try_send_slow(&self, mut st: LockGuard<'_, State<T>>, msg: T) -> SendNow<T> {
+    fn try_send_slow(&self, mut st: SpinGuard<'_, State<T>>, msg: T) -> SendNow<T> {
         let mut later = Deferred::default();
         let out = self.send_now(&mut st, msg, None, &mut later);
         drop(st);
@@ -216,7 +216,7 @@ impl<T> Chan<T> {
     }
 
     #[inline(never)]
-    fn try_recv_slow(&self, mut st: LockGuard<'_, State<T>>) -> RecvNow<T> {
+    fn try_recv_slow(&self, mut st: SpinGuard<'_, State<T>>) -> RecvNow<T> {
         let mut later = Deferred::default();
         let out = self.recv_now(&mut st, None, &mut later);
         drop(st);

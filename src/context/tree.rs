@@ -37,10 +37,9 @@
 //!
 //! # Locking
 //!
-//! One lock (`sync::Lock<State>`) per node. **At most one node lock is held at any time**:
-//! attaching a child locks only the parent (the child is not shared yet), a walk locks one
-//! node at a time, removal from the parent takes the parent lock after the child's lock is
-//! released.
+//! One `Mutex<State>` per node. **At most one node lock is held at any time**: attaching a
+//! child locks only the parent (the child is not shared yet), a walk locks one node at a
+//! time, removal from the parent takes the parent lock after the child's lock is released.
 //! The only nesting is node lock → a *fresh* done channel's lock (in `done()`, to close a
 //! channel nobody waits on yet); channel locks never call back into this module.
 //!
@@ -68,8 +67,8 @@
 use super::{Cause, Error};
 use crate::chan::Chan;
 use crate::channel::{receiver_of, sealed};
-use crate::sync::{downgrade, thread, upgrade, Arc, AtomicU64, AtomicUsize, Lock, LockCondvar};
-use crate::sync::{LockGuard, Ordering, Weak};
+use crate::sync::{downgrade, thread, upgrade, Arc, AtomicU64, AtomicUsize, Condvar, Mutex};
+use crate::sync::{MutexGuard, Ordering, Weak};
 use crate::time::driver::{self, TimerKey};
 use crate::Receiver;
 
@@ -199,9 +198,9 @@ pub(crate) struct Node {
     /// A summary of `state` for lock-free readers (invariant 2): the error in the low bits
     /// (`0` live, see `err_code`), and `COMPLETE`.
     summary: AtomicUsize,
-    state: Lock<State>,
+    state: Mutex<State>,
     /// Signals `Complete` to `wait_complete`.
-    cv: LockCondvar,
+    cv: Condvar,
 }
 
 const LIVE: usize = 0;
@@ -239,7 +238,7 @@ impl Node {
             slot: AtomicUsize::new(0),
             next_id: AtomicU64::new(0),
             summary: AtomicUsize::new(LIVE),
-            state: Lock::new(State {
+            state: Mutex::new(State {
                 phase: Phase::Live,
                 reason: None,
                 children: Children::default(),
@@ -248,7 +247,7 @@ impl Node {
                 keep_alive: None,
                 waiters: 0,
             }),
-            cv: LockCondvar::new(),
+            cv: Condvar::new(),
         }
     }
 
@@ -469,7 +468,7 @@ impl Node {
 }
 
 /// Claims a live node (invariant 1). The caller sets the phase.
-fn claim(node: &Arc<Node>, g: &mut LockGuard<'_, State>, reason: &Reason, work: &mut Work) {
+fn claim(node: &Arc<Node>, g: &mut MutexGuard<'_, State>, reason: &Reason, work: &mut Work) {
     g.reason = Some(reason.clone());
     // Release pairs with the Acquire loads of `summary` (`Node::err` and the fast paths).
     node.summary.store(err_code(reason.err), Ordering::Release);
@@ -501,7 +500,7 @@ fn wait_complete(root: &Node) {
     }
     g.waiters += 1;
     while !matches!(g.phase, Phase::Complete) {
-        g = root.cv.wait(g);
+        g = crate::sync::wait(&root.cv, g);
     }
     g.waiters -= 1;
 }

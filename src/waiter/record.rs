@@ -26,7 +26,7 @@
 
 use std::task::Waker;
 
-use crate::sync::{Arc, AtomicUsize, Lock, Ordering};
+use crate::sync::{Arc, AtomicUsize, Ordering, SpinLock};
 
 const WAITING: usize = 0;
 const ABORTED: usize = 1;
@@ -39,7 +39,7 @@ pub struct Record {
     state: AtomicUsize,
     /// The waker of the task or thread that owns the record. Protected by its own lock, a leaf
     /// in the lock order (taken under a channel lock, never the other way round).
-    waker: Lock<Option<Waker>>,
+    waker: SpinLock<Option<Waker>>,
 }
 
 /// Records no longer referenced by anyone, kept per thread for the next wait (at most
@@ -90,7 +90,7 @@ impl Record {
         }
         Arc::new(Record {
             state: AtomicUsize::new(WAITING),
-            waker: Lock::new(Some(waker.clone())),
+            waker: SpinLock::new(Some(waker.clone())),
         })
     }
 
@@ -185,7 +185,7 @@ pub(crate) struct Entry<T> {
     /// The case's index within its operation (0 for a plain send or receive).
     pub(crate) case: usize,
     /// The hand-off slot (invariants 3 and 4).
-    pub(crate) slot: Lock<Option<T>>,
+    pub(crate) slot: SpinLock<Option<T>>,
 }
 
 impl<T> Entry<T> {
@@ -193,7 +193,7 @@ impl<T> Entry<T> {
         Arc::new(Entry {
             record: record.clone(),
             case,
-            slot: Lock::new(msg),
+            slot: SpinLock::new(msg),
         })
     }
 
@@ -228,7 +228,7 @@ mod tests {
         // Without the pool, the allocator would hand the freed block to this one.
         let other = Arc::new(Record {
             state: AtomicUsize::new(WAITING),
-            waker: Lock::new(None),
+            waker: SpinLock::new(None),
         });
         let again = Record::new(&noop());
         // The pool gave the same allocation back, reset.
