@@ -192,7 +192,7 @@ impl<T> Sender<T> {
             SendNow::Full(m) => m,
             out => return out.into_result(),
         };
-        let mut fut = self.send(msg).after_try();
+        let mut fut = self.send(msg);
         block_on(&mut fut, None).expect("a wait without a deadline completes")
     }
 
@@ -338,7 +338,7 @@ impl<T> Receiver<T> {
                 RecvNow::Empty => {}
             }
         }
-        let mut fut = self.recv().after_try();
+        let mut fut = self.recv();
         block_on(&mut fut, None).expect("a wait without a deadline completes")
     }
 

@@ -58,13 +58,6 @@ impl<'a, T> RecvFuture<'a, T> {
         }
     }
 
-    /// A receive whose caller has just found the channel empty (`recv_blocking`): its first
-    /// poll goes straight to registration instead of trying again.
-    pub(crate) fn after_try(mut self) -> Self {
-        self.op.tried = true;
-        self
-    }
-
     /// Stops waiting. Returns the message if one arrived meanwhile (nothing is dropped).
     pub(crate) fn abort(&mut self) -> Option<Option<T>> {
         self.op.abort()
@@ -140,13 +133,6 @@ impl<'a, T> SendFuture<'a, T> {
         }
     }
 
-    /// A send whose caller has just found no room (`send_blocking`): its first poll goes
-    /// straight to registration instead of trying again.
-    pub(crate) fn after_try(mut self) -> Self {
-        self.op.tried = true;
-        self
-    }
-
     /// Stops waiting: `Ok(result)` if the send completed meanwhile, else `Err(message)`.
     pub(crate) fn abort(&mut self) -> Result<Result<(), SendError<T>>, T> {
         self.op.abort()
@@ -174,8 +160,6 @@ impl<T> std::fmt::Debug for SendFuture<'_, T> {
 pub(crate) struct RecvOp<T, C: Deref<Target = Chan<T>>> {
     case: RecvCase<T, C>,
     engine: Engine,
-    /// The caller has just tried the receive and found nothing: the first poll registers.
-    tried: bool,
 }
 
 /// A receive that owns its channel handle (for `Stream`, `sleep` and `WaitGroup`, which
@@ -187,7 +171,6 @@ impl<T, C: Deref<Target = Chan<T>>> RecvOp<T, C> {
         RecvOp {
             case: RecvCase::new(chan),
             engine: Engine::new(false, true),
-            tried: false,
         }
     }
 
@@ -212,8 +195,7 @@ impl<T, C: Deref<Target = Chan<T>>> Future for RecvOp<T, C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        let tried = std::mem::take(&mut this.tried);
-        match this.engine.poll_one(cx, &mut this.case, tried) {
+        match this.engine.poll_one(cx, &mut this.case) {
             Poll::Ready(Outcome::Case(_)) => Poll::Ready(this.case.take()),
             Poll::Ready(Outcome::Default) => unreachable!("a receive has no default"),
             Poll::Pending => Poll::Pending,
@@ -244,8 +226,6 @@ impl<T, C: Deref<Target = Chan<T>>> std::fmt::Debug for RecvOp<T, C> {
 pub(crate) struct SendOp<T, C: Deref<Target = Chan<T>>> {
     case: SendCase<T, C>,
     engine: Engine,
-    /// The caller has just tried the send and found no room: the first poll registers.
-    tried: bool,
 }
 
 /// A send that owns its channel handle (for `Sink`).
@@ -256,7 +236,6 @@ impl<T, C: Deref<Target = Chan<T>>> SendOp<T, C> {
         SendOp {
             case: SendCase::new(chan, msg),
             engine: Engine::new(false, true),
-            tried: false,
         }
     }
 
@@ -287,8 +266,7 @@ impl<T, C: Deref<Target = Chan<T>>> Future for SendOp<T, C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        let tried = std::mem::take(&mut this.tried);
-        match this.engine.poll_one(cx, &mut this.case, tried) {
+        match this.engine.poll_one(cx, &mut this.case) {
             Poll::Ready(Outcome::Case(_)) => Poll::Ready(this.case.take()),
             Poll::Ready(Outcome::Default) => unreachable!("a send has no default"),
             Poll::Pending => Poll::Pending,

@@ -140,6 +140,19 @@ impl<T> SpinLock<T> {
         self.inner.get_mut()
     }
 
+    /// The value, through a unique borrow: no locking, except under the model checkers,
+    /// whose mutexes are always locked.
+    #[cfg(not(any(loom, shuttle)))]
+    pub(crate) fn get_mut_or_lock(&mut self) -> &mut T {
+        self.inner.get_mut()
+    }
+
+    /// See the other `get_mut_or_lock`.
+    #[cfg(any(loom, shuttle))]
+    pub(crate) fn get_mut_or_lock(&mut self) -> SpinGuard<'_, T> {
+        self.inner.lock()
+    }
+
     #[inline(never)]
     fn lock_contended(&self) -> SpinGuard<'_, T> {
         #[cfg(not(any(loom, shuttle)))]

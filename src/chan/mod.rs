@@ -31,7 +31,7 @@ use std::time::Instant;
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, SpinGuard, SpinLock};
 use crate::waiter::{Entry, Key, Record, WaitList};
 
-pub(crate) use ops::{entry, RecvNow, Reg, SendNow};
+pub(crate) use ops::{RecvNow, Reg, SendNow};
 
 /// A producer of values for a timer channel (`after`, `tick`): values are computed when
 /// received, so a stopped or reset timer can never deliver a stale one (Go 1.23, D2.5).
@@ -64,6 +64,11 @@ pub(crate) struct State<T> {
     pub(crate) senders: WaitList<Waiter<T>>,
     pub(crate) receivers: WaitList<Waiter<T>>,
     pub(crate) source: Option<Box<dyn Source<T>>>,
+    /// Entries taken off the wait lists, kept for later registrations to reuse once their
+    /// owners have dropped them (`ops::new_entry`): a steady stream of waits allocates
+    /// nothing. Two, because in a rendezvous each side's entry is still held by its owner
+    /// when the other side registers.
+    pub(crate) spare: [Option<Waiter<T>>; 2],
 }
 
 /// The shared part of a channel.
@@ -166,6 +171,7 @@ impl<T> Chan<T> {
                 senders: WaitList::default(),
                 receivers: WaitList::default(),
                 source,
+                spare: [None, None],
             }),
             cap,
             sealed,
@@ -281,8 +287,9 @@ impl<T> Chan<T> {
         } else {
             st.receivers.remove(key)
         };
-        if e.is_some() {
+        if let Some(e) = &e {
             self.publish(&st);
+            ops::keep_spare(&mut st, e.clone());
         }
         e
     }

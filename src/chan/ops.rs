@@ -9,7 +9,7 @@ use std::time::Instant;
 use super::{Chan, Deferred, State, Waiter};
 use crate::sync::{Arc, SpinGuard};
 use crate::waiter::list::Pick;
-use crate::waiter::{Entry, Key, Record};
+use crate::waiter::{Entry, Key, Owner, Record};
 
 /// Rounds of the pre-park spin: 1 + 2 + ... + 64 pauses.
 #[cfg(not(any(loom, shuttle)))]
@@ -41,9 +41,9 @@ pub(crate) enum RecvNow<T> {
 }
 
 /// The outcome of registering one case of a waiting operation.
-pub(crate) enum Reg<R> {
-    /// Queued; the record waits for a claim.
-    Registered(Key),
+pub(crate) enum Reg<T, R> {
+    /// Queued as this entry; the record waits for a claim.
+    Registered(Key, Waiter<T>),
     /// The case was ready: the operation claimed its own record for it and completed it.
     Committed(R),
     /// The record had already been claimed through another case.
@@ -76,7 +76,11 @@ pub(crate) fn hand_to_receiver<T>(
         }
     });
     match taken {
-        Some(e) => Ok(e.record.clone()),
+        Some(e) => {
+            let record = e.record.clone();
+            keep_spare(st, e);
+            Ok(record)
+        }
         None => Err(msg.expect("the message is put back when no claim succeeds")),
     }
 }
@@ -100,15 +104,44 @@ fn take_from_sender<T>(st: &mut State<T>, me: Option<&Arc<Record>>) -> Option<(T
         }
     });
     taken.map(|e| {
-        (
-            msg.expect("a queued sender holds its message"),
-            e.record.clone(),
-        )
+        let record = e.record.clone();
+        keep_spare(st, e);
+        (msg.expect("a queued sender holds its message"), record)
     })
 }
 
-fn has_peer<T>(list: &crate::waiter::WaitList<Waiter<T>>, me: &Arc<Record>) -> bool {
-    list.any(|e| !e.is_from(Some(me)) && e.record.is_waiting())
+/// Keeps an entry just taken off a wait list as the channel's spare: once its owner has
+/// finished with it, the next registration reuses it instead of allocating (see
+/// [`new_entry`]). The owner still holds it, so nothing is dropped here.
+#[inline]
+pub(crate) fn keep_spare<T>(st: &mut State<T>, e: Waiter<T>) {
+    if let Some(free) = st.spare.iter_mut().find(|s| s.is_none()) {
+        *free = Some(e);
+    }
+}
+
+/// A new entry for case `case` of `owner` (which gets its record here if it has none yet):
+/// one of the channel's spares if its last owner is done with it, else a fresh allocation.
+fn new_entry<T>(
+    st: &mut State<T>,
+    owner: &mut Owner<'_>,
+    case: usize,
+    msg: Option<T>,
+) -> Waiter<T> {
+    let mut msg = msg;
+    for slot in st.spare.iter_mut() {
+        if let Some(spare) = slot {
+            if Entry::reuse(spare, owner, case, &mut msg) {
+                return slot.take().expect("the spare was just reused");
+            }
+        }
+    }
+    let record = owner.record.get_or_insert_with(|| Record::new(owner.waker));
+    Entry::new(record, case, msg)
+}
+
+fn has_peer<T>(list: &crate::waiter::WaitList<Waiter<T>>, me: Option<&Arc<Record>>) -> bool {
+    list.any(|e| !e.is_from(me) && e.record.is_waiting())
 }
 
 impl<T> Chan<T> {
@@ -271,74 +304,112 @@ impl<T> Chan<T> {
         false
     }
 
-    /// Registers a receive case, or completes it if it is ready (see [`Reg`]).
+    /// Registers case `case` of `owner` as a receive, or completes it if it is ready (see
+    /// [`Reg`]). An owner without a record has registered nothing yet, so nobody can have
+    /// claimed it: its first case completes without one, and may take a waiting sender's
+    /// message as an immediate receive would (so a plain receive needs one pass under the
+    /// lock, not an attempt and then a registration).
     pub(crate) fn register_recv(
         &self,
-        entry: &Waiter<T>,
+        owner: &mut Owner<'_>,
+        case: usize,
         later: &mut Deferred<T>,
-    ) -> Reg<Option<T>> {
-        let me = &entry.record;
+    ) -> Reg<T, Option<T>> {
         let mut st = self.lock();
+        let me = owner.record.as_ref();
+        if me.is_none() && st.senders.len() == 0 {
+            // As in `try_recv`: with no sender queued, a buffered message is all there is.
+            if let Some(v) = st.buf.pop_front() {
+                shrink(&mut st.buf, self.cap);
+                self.publish_len(&st);
+                return Reg::Committed(Some(v));
+            }
+        }
         let ready = !st.buf.is_empty()
             || st.closed
             || st.source.as_ref().is_some_and(|s| s.ready(Instant::now()));
         if ready {
-            if !me.try_claim(entry.case) {
+            if me.is_some_and(|me| !me.try_claim(case)) {
                 return Reg::Claimed;
             }
-            return match self.recv_now(&mut st, Some(me), later) {
+            return match self.recv_now(&mut st, me, later) {
                 RecvNow::Got(v) => Reg::Committed(Some(v)),
                 RecvNow::Closed => Reg::Committed(None),
                 RecvNow::Empty => unreachable!("a ready receive found nothing under the lock"),
             };
         }
-        if has_peer(&st.senders, me) {
+        if me.is_none() {
+            if let Some((v, rec)) = take_from_sender(&mut st, None) {
+                later.wake(rec);
+                self.publish(&st);
+                return Reg::Committed(Some(v));
+            }
+        } else if has_peer(&st.senders, me) {
             return Reg::Retry;
         }
-        if !me.is_waiting() {
+        if me.is_some_and(|me| !me.is_waiting()) {
             return Reg::Claimed;
         }
+        let entry = new_entry(&mut st, owner, case, None);
         let key = st.receivers.push_back(entry.clone());
         if let Some(s) = st.source.as_mut() {
             s.on_wait();
         }
         self.publish(&st);
-        Reg::Registered(key)
+        Reg::Registered(key, entry)
     }
 
-    /// Registers a send case whose message is already in `entry`'s slot, or completes it if
-    /// it is ready: `Committed(Err(msg))` when the channel is closed.
+    /// Registers case `case` of `owner` as a send of `*msg`, or completes it if it is ready:
+    /// `Committed(Err(msg))` when the channel is closed. The message is taken out of `msg`
+    /// only when the case is queued or completes. See [`register_recv`](Self::register_recv).
     pub(crate) fn register_send(
         &self,
-        entry: &Waiter<T>,
+        owner: &mut Owner<'_>,
+        case: usize,
+        msg: &mut Option<T>,
         later: &mut Deferred<T>,
-    ) -> Reg<Result<(), T>> {
-        let me = &entry.record;
+    ) -> Reg<T, Result<(), T>> {
         let mut st = self.lock();
+        let me = owner.record.as_ref();
+        if me.is_none() && st.receivers.len() == 0 && !st.closed && self.has_room(st.buf.len()) {
+            // As in `try_send`: with no receiver queued, buffering is all there is.
+            st.buf
+                .push_back(msg.take().expect("a registering send holds its message"));
+            self.publish_len(&st);
+            return Reg::Committed(Ok(()));
+        }
         if st.closed || self.has_room(st.buf.len()) {
-            if !me.try_claim(entry.case) {
+            if me.is_some_and(|me| !me.try_claim(case)) {
                 return Reg::Claimed;
             }
-            let msg = entry
-                .slot
-                .lock()
-                .take()
-                .expect("a registering send holds its message");
-            return match self.send_now(&mut st, msg, Some(me), later) {
+            let msg = msg.take().expect("a registering send holds its message");
+            return match self.send_now(&mut st, msg, me, later) {
                 SendNow::Sent => Reg::Committed(Ok(())),
                 SendNow::Closed(m) => Reg::Committed(Err(m)),
                 SendNow::Full(_) => unreachable!("a ready send found no room under the lock"),
             };
         }
-        if has_peer(&st.receivers, me) {
+        if me.is_none() {
+            let m = msg.take().expect("a registering send holds its message");
+            match hand_to_receiver(&mut st, m, None) {
+                Ok(rec) => {
+                    later.wake(rec);
+                    self.publish(&st);
+                    return Reg::Committed(Ok(()));
+                }
+                Err(m) => *msg = Some(m),
+            }
+        } else if has_peer(&st.receivers, me) {
             return Reg::Retry;
         }
-        if !me.is_waiting() {
+        if me.is_some_and(|me| !me.is_waiting()) {
             return Reg::Claimed;
         }
+        let msg = msg.take().expect("a registering send holds its message");
+        let entry = new_entry(&mut st, owner, case, Some(msg));
         let key = st.senders.push_back(entry.clone());
         self.publish(&st);
-        Reg::Registered(key)
+        Reg::Registered(key, entry)
     }
 }
 
@@ -357,8 +428,3 @@ fn shrink<T>(buf: &mut std::collections::VecDeque<T>, cap: Option<usize>) {
 
 /// See [`shrink`].
 const SHRINK_FLOOR: usize = 1024;
-
-/// A new entry for case `case` of the operation owning `record`.
-pub(crate) fn entry<T>(record: &Arc<Record>, case: usize, msg: Option<T>) -> Waiter<T> {
-    Entry::new(record, case, msg)
-}

@@ -42,10 +42,10 @@ macro_rules! forward_case {
             }
             fn register(
                 &mut self,
-                record: &crate::sync::Arc<crate::waiter::Record>,
+                owner: &mut crate::waiter::Owner<'_>,
                 index: usize,
             ) -> super::case::Registered {
-                self.case.register(record, index)
+                self.case.register(owner, index)
             }
             fn complete(&mut self) {
                 self.case.complete()

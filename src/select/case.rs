@@ -6,8 +6,7 @@ use std::ops::Deref;
 
 use crate::chan::{Chan, Deferred, RecvNow, Reg, SendNow, Waiter};
 use crate::error::SendError;
-use crate::sync::Arc;
-use crate::waiter::{Key, Record};
+use crate::waiter::{Key, Owner};
 
 /// What a case reports when it registers (internal to the select protocol).
 pub enum Registered {
@@ -23,8 +22,9 @@ pub trait Case {
     fn is_nil(&self) -> bool;
     /// Attempts the operation at once, without a record. `true` if it completed.
     fn try_now(&mut self) -> bool;
-    /// Queues the case under `record` as case `index`, or completes it if it is ready.
-    fn register(&mut self, record: &Arc<Record>, index: usize) -> Registered;
+    /// Queues the case as case `index` of `owner`, or completes it if it is ready. The
+    /// first case to queue makes the owner's record.
+    fn register(&mut self, owner: &mut Owner<'_>, index: usize) -> Registered;
     /// The record was claimed for this case: collect the result from the slot.
     fn complete(&mut self);
     /// Takes the case off its channel's wait list (it did not win). Idempotent.
@@ -76,16 +76,15 @@ impl<T, C: Deref<Target = Chan<T>>> Case for RecvCase<T, C> {
         true
     }
 
-    fn register(&mut self, record: &Arc<Record>, index: usize) -> Registered {
+    fn register(&mut self, owner: &mut Owner<'_>, index: usize) -> Registered {
         let Some(chan) = self.chan.as_deref() else {
             return Registered::Queued;
         };
-        let entry = crate::chan::entry(record, index, None);
         let mut later = Deferred::default();
-        let reg = chan.register_recv(&entry, &mut later);
+        let reg = chan.register_recv(owner, index, &mut later);
         later.run();
         match reg {
-            Reg::Registered(key) => {
+            Reg::Registered(key, entry) => {
                 self.waiting = Some((entry, key));
                 Registered::Queued
             }
@@ -176,16 +175,15 @@ impl<T, C: Deref<Target = Chan<T>>> Case for SendCase<T, C> {
         true
     }
 
-    fn register(&mut self, record: &Arc<Record>, index: usize) -> Registered {
+    fn register(&mut self, owner: &mut Owner<'_>, index: usize) -> Registered {
         let Some(chan) = self.chan.as_deref() else {
             return Registered::Queued;
         };
-        let entry = crate::chan::entry(record, index, self.msg.take());
         let mut later = Deferred::default();
-        let reg = chan.register_send(&entry, &mut later);
+        let reg = chan.register_send(owner, index, &mut self.msg, &mut later);
         later.run();
         match reg {
-            Reg::Registered(key) => {
+            Reg::Registered(key, entry) => {
                 self.waiting = Some((entry, key));
                 Registered::Queued
             }
@@ -193,13 +191,8 @@ impl<T, C: Deref<Target = Chan<T>>> Case for SendCase<T, C> {
                 self.result = Some(r.map_err(SendError));
                 Registered::Committed
             }
-            other => {
-                self.msg = entry.slot.lock().take();
-                match other {
-                    Reg::Claimed => Registered::Claimed,
-                    _ => Registered::Retry,
-                }
-            }
+            Reg::Claimed => Registered::Claimed,
+            Reg::Retry => Registered::Retry,
         }
     }
 

@@ -28,7 +28,7 @@ use std::task::{Context, Poll};
 use super::case::{Case, Registered};
 use super::rng;
 use crate::sync::Arc;
-use crate::waiter::Record;
+use crate::waiter::{Owner, Record};
 
 /// How an operation ended.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -65,34 +65,52 @@ impl Engine {
         cx: &mut Context<'_>,
         cases: &mut [&mut C],
     ) -> Poll<Outcome> {
-        self.poll_from(cx, cases, false)
+        self.poll_from(cx, cases)
     }
 
-    /// A poll of a plain send or receive, whose one case needs no random order: on the first
-    /// poll the case is tried at once here (unless the caller just did, `tried`), and the
-    /// engine goes on from the registration pass.
+    /// A poll of a plain send or receive. Its one case needs no random order and no
+    /// separate immediate pass: with no record made yet, the registration does under one
+    /// lock what the immediate attempt would (Go's `chansend`/`chanrecv`: check, then queue).
     pub(crate) fn poll_one<C: Case + ?Sized>(
         &mut self,
         cx: &mut Context<'_>,
         case: &mut C,
-        tried: bool,
     ) -> Poll<Outcome> {
         assert!(!self.done, "a completed select was polled again");
-        if self.waiting.is_none() && !tried && case.try_now() {
-            self.done = true;
-            return Poll::Ready(Outcome::Case(0));
+        if self.waiting.is_some() {
+            let mut cases: [&mut C; 1] = [case];
+            return self.poll_from(cx, &mut cases);
         }
-        let first = self.waiting.is_none();
-        let mut cases: [&mut C; 1] = [case];
-        self.poll_from(cx, &mut cases, first)
+        let mut owner = Owner::new(cx.waker());
+        let mut queued = Queued::default();
+        if !case.is_nil() {
+            match case.register(&mut owner, 0) {
+                Registered::Queued => queued.push(0),
+                Registered::Committed => {
+                    debug_assert!(
+                        owner.record.is_none(),
+                        "a first case commits without a record"
+                    );
+                    self.done = true;
+                    return Poll::Ready(Outcome::Case(0));
+                }
+                Registered::Claimed | Registered::Retry => {
+                    unreachable!(
+                        "a case registered without a record is neither claimed nor retried"
+                    )
+                }
+            }
+        }
+        // A nil channel makes no record: wait forever (A3.4), woken by nobody.
+        let record = owner.record.unwrap_or_else(|| Record::new(cx.waker()));
+        self.waiting = Some((record, queued));
+        Poll::Pending
     }
 
-    /// `tried`: the immediate pass of the first round was already made, and found nothing.
     fn poll_from<C: Case + ?Sized>(
         &mut self,
         cx: &mut Context<'_>,
         cases: &mut [&mut C],
-        mut tried: bool,
     ) -> Poll<Outcome> {
         assert!(!self.done, "a completed select was polled again");
         if let Some((record, _)) = &self.waiting {
@@ -108,14 +126,13 @@ impl Engine {
         let mut order = rng::Order::new(cases.len(), self.biased);
         let mut rounds = 0u32;
         loop {
-            // 1. Immediate pass (already made by `poll_one` in its first round).
-            if !std::mem::take(&mut tried) {
-                if let Some(done) = self.immediate(cx, cases, &order) {
-                    return done;
-                }
+            // 1. Immediate pass.
+            if let Some(done) = self.immediate(cx, cases, &order) {
+                return done;
             }
-            // 2. Registration pass.
-            let record = Record::new(cx.waker());
+            // 2. Registration pass. The first case to queue makes the record; a case that
+            // commits before any was made needs none (nobody can have seen the operation).
+            let mut owner = Owner::new(cx.waker());
             let mut queued = Queued::default();
             let mut retry = false;
             for k in 0..order.len() {
@@ -123,15 +140,18 @@ impl Engine {
                 if cases[i].is_nil() {
                     continue;
                 }
-                match cases[i].register(&record, i) {
+                match cases[i].register(&mut owner, i) {
                     Registered::Queued => queued.push(i),
                     Registered::Committed => {
                         withdraw(cases, &queued, usize::MAX);
-                        Record::recycle(record);
+                        if let Some(record) = owner.record {
+                            Record::recycle(record);
+                        }
                         self.done = true;
                         return Poll::Ready(Outcome::Case(i));
                     }
                     Registered::Claimed => {
+                        let record = owner.record.expect("only a made record is claimed");
                         let k = record.selected().expect("a claimed record names its case");
                         self.waiting = Some((record, queued));
                         return Poll::Ready(self.finish(cases, k));
@@ -142,15 +162,18 @@ impl Engine {
                     }
                 }
             }
+            let record = owner.record;
             if retry || self.has_default {
-                match record.try_abort() {
-                    Ok(()) => {
-                        withdraw(cases, &queued, usize::MAX);
-                        Record::recycle(record);
-                    }
-                    Err(k) => {
-                        self.waiting = Some((record, queued));
-                        return Poll::Ready(self.finish(cases, k));
+                if let Some(record) = record {
+                    match record.try_abort() {
+                        Ok(()) => {
+                            withdraw(cases, &queued, usize::MAX);
+                            Record::recycle(record);
+                        }
+                        Err(k) => {
+                            self.waiting = Some((record, queued));
+                            return Poll::Ready(self.finish(cases, k));
+                        }
                     }
                 }
                 if !retry {
@@ -164,7 +187,9 @@ impl Engine {
                 order = rng::Order::new(cases.len(), self.biased);
                 continue;
             }
-            // 3. Wait.
+            // 3. Wait. No record means every case is nil (a plain receive on a nil channel,
+            // whose immediate pass `poll_one` made): wait forever (B6.1), woken by nobody.
+            let record = record.unwrap_or_else(|| Record::new(cx.waker()));
             self.waiting = Some((record, queued));
             return Poll::Pending;
         }

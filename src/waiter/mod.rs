@@ -14,4 +14,4 @@ mod record;
 
 pub(crate) use list::{Key, WaitList};
 pub(crate) use parker::block_on;
-pub(crate) use record::{Entry, Record};
+pub(crate) use record::{Entry, Owner, Record};

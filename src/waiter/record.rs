@@ -77,6 +77,23 @@ mod spare {
     }
 }
 
+/// An operation registering its cases: its waker, and its record, made by the first case
+/// that needs one (so the record can come with a reused entry, `Entry::reuse`).
+#[derive(Debug)]
+pub struct Owner<'a> {
+    pub(crate) record: Option<Arc<Record>>,
+    pub(crate) waker: &'a Waker,
+}
+
+impl<'a> Owner<'a> {
+    pub(crate) fn new(waker: &'a Waker) -> Owner<'a> {
+        Owner {
+            record: None,
+            waker,
+        }
+    }
+}
+
 impl Record {
     /// A new record in the waiting state, woken through `waker`.
     pub(crate) fn new(waker: &Waker) -> Arc<Record> {
@@ -88,21 +105,48 @@ impl Record {
                 return r;
             }
         }
-        Arc::new(Record {
+        Arc::new(Record::fresh(waker))
+    }
+
+    fn fresh(waker: &Waker) -> Record {
+        Record {
             state: AtomicUsize::new(WAITING),
             waker: SpinLock::new(Some(waker.clone())),
-        })
+        }
     }
 
     /// The owner is done with `record`: it goes back to this thread's pool if nobody else
     /// holds it. Its waker is dropped here, outside the pool's borrow (it may run user code).
+    /// If somebody else still holds it (a claimer about to drop its clone, or a channel's
+    /// spare entry), the waker is taken out now: the owner needs no more wake-ups, and a
+    /// record dropped later, under a channel lock, then runs no user code.
     pub(crate) fn recycle(record: Arc<Record>) {
+        let mut record = record;
+        match Arc::get_mut(&mut record) {
+            Some(rec) => {
+                let waker = rec.waker.get_mut_or_lock().take();
+                drop(waker);
+                #[cfg(not(any(loom, shuttle)))]
+                spare::put(record);
+            }
+            None => {
+                let waker = record.waker.lock().take();
+                drop(waker);
+            }
+        }
+    }
+
+    /// Drops a record that a channel's spare entry held, from under the channel lock: a
+    /// unique one goes back to the pool (it has no waker: its owner's `recycle` took it).
+    fn release(record: Arc<Record>) {
         #[cfg(not(any(loom, shuttle)))]
         {
             let mut record = record;
             if let Some(rec) = Arc::get_mut(&mut record) {
-                let waker = rec.waker.get_mut().take();
-                drop(waker);
+                debug_assert!(
+                    rec.waker.get_mut().is_none(),
+                    "a released record has no waker"
+                );
                 spare::put(record);
             }
         }
@@ -197,6 +241,37 @@ impl<T> Entry<T> {
         })
     }
 
+    /// Turns `spare`, a finished entry, into a new one for case `case` of `owner` if nobody
+    /// else holds it, saving an allocation; `false` (and `msg` untouched) if it is still
+    /// shared. An owner without a record yet takes the entry's record too, reset, if nobody
+    /// else holds that; otherwise the entry's old record goes to [`Record::release`].
+    pub(crate) fn reuse(
+        spare: &mut Arc<Entry<T>>,
+        owner: &mut Owner<'_>,
+        case: usize,
+        msg: &mut Option<T>,
+    ) -> bool {
+        let Some(e) = Arc::get_mut(spare) else {
+            return false;
+        };
+        match &owner.record {
+            Some(r) => Record::release(std::mem::replace(&mut e.record, r.clone())),
+            None => {
+                match Arc::get_mut(&mut e.record) {
+                    // Unique: nobody can observe the reset (its last owner's `recycle` took
+                    // the waker, and no claimer holds it any more).
+                    Some(rec) => *rec = Record::fresh(owner.waker),
+                    None => e.record = Record::new(owner.waker),
+                }
+                owner.record = Some(e.record.clone());
+            }
+        }
+        e.case = case;
+        let left = std::mem::replace(&mut *e.slot.get_mut_or_lock(), msg.take());
+        debug_assert!(left.is_none(), "a spare entry's slot is empty");
+        true
+    }
+
     /// Whether this entry belongs to the operation owning `record` (a select never
     /// communicates with itself: go-reference B8.1).
     pub(crate) fn is_from(&self, record: Option<&Arc<Record>>) -> bool {
@@ -247,8 +322,9 @@ mod tests {
         Record::recycle(r);
         let fresh = Record::new(&noop());
         assert!(!Arc::ptr_eq(&fresh, &peer));
-        // The peer's view is untouched: still claimed for case 0, waker still there.
+        // The peer still sees the claim for case 0, but no waker: the owner, done with the
+        // record, took it out, so a later drop of the peer's clone runs no user code.
         assert_eq!(peer.selected(), Some(0));
-        assert!(peer.waker.lock().is_some());
+        assert!(peer.waker.lock().is_none());
     }
 }
