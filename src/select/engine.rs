@@ -114,12 +114,18 @@ impl Engine {
     ) -> Poll<Outcome> {
         assert!(!self.done, "a completed select was polled again");
         if let Some((record, _)) = &self.waiting {
-            let claimed = record.selected().or_else(|| {
-                record.set_waker(cx.waker());
-                record.selected()
-            });
+            // A waker set here may land after the claimer took the old one: then the
+            // re-read sees the claim (the waker lock orders the two), and `finish` must
+            // take the new waker back itself.
+            let (claimed, late_waker) = match record.selected() {
+                Some(k) => (Some(k), false),
+                None => {
+                    record.set_waker(cx.waker());
+                    (record.selected(), true)
+                }
+            };
             return match claimed {
-                Some(k) => Poll::Ready(self.finish(cases, k)),
+                Some(k) => Poll::Ready(self.finish(cases, k, late_waker)),
                 None => Poll::Pending,
             };
         }
@@ -154,7 +160,7 @@ impl Engine {
                         let record = owner.record.expect("only a made record is claimed");
                         let k = record.selected().expect("a claimed record names its case");
                         self.waiting = Some((record, queued));
-                        return Poll::Ready(self.finish(cases, k));
+                        return Poll::Ready(self.finish(cases, k, false));
                     }
                     Registered::Retry => {
                         retry = true;
@@ -172,7 +178,7 @@ impl Engine {
                         }
                         Err(k) => {
                             self.waiting = Some((record, queued));
-                            return Poll::Ready(self.finish(cases, k));
+                            return Poll::Ready(self.finish(cases, k, false));
                         }
                     }
                 }
@@ -227,12 +233,23 @@ impl Engine {
         Some(Poll::Pending)
     }
 
-    /// Case `k` was claimed: complete it and withdraw the others.
-    fn finish<C: Case + ?Sized>(&mut self, cases: &mut [&mut C], k: usize) -> Outcome {
+    /// Case `k` was claimed by a peer (or a close), which wakes the owner with the waker it
+    /// finds: complete the case and withdraw the others. `late_waker`: a waker was set after
+    /// the claim, so the claimer may not take it.
+    fn finish<C: Case + ?Sized>(
+        &mut self,
+        cases: &mut [&mut C],
+        k: usize,
+        late_waker: bool,
+    ) -> Outcome {
         let (record, queued) = self.waiting.take().expect("finish follows a wait");
         cases[k].complete();
         withdraw(cases, &queued, k);
-        Record::recycle(record);
+        if late_waker {
+            Record::recycle(record);
+        } else {
+            Record::recycle_claimed(record);
+        }
         self.done = true;
         Outcome::Case(k)
     }
@@ -266,7 +283,7 @@ impl Engine {
             }
             Err(k) => {
                 self.waiting = Some((record, queued));
-                Some(match self.finish(cases, k) {
+                Some(match self.finish(cases, k, false) {
                     Outcome::Case(k) => k,
                     Outcome::Default => unreachable!("finish completes a case"),
                 })

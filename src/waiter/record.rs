@@ -18,8 +18,15 @@
 //!    the message goes back to the caller).
 //! 5. The owner touches a slot only after observing `claimed(its case)`, or after taking the
 //!    entry off the wait list under the channel lock (withdrawal).
-//! 6. The claimer wakes the owner after the claim; the owner re-reads the state after each
-//!    change of waker, so a wake-up is never lost.
+//! 6. The claimer wakes the owner after the claim, taking the waker out; the owner re-reads
+//!    the state after each change of waker, so a wake-up is never lost (a waker set after the
+//!    claimer took the old one is followed by a re-read that sees the claim: the waker lock
+//!    orders the two). So a record claimed by a peer ends with no waker, except one its owner
+//!    set late, which the owner then takes back itself (`recycle` vs `recycle_claimed`).
+//! 7. A record or entry dropped under a channel lock holds no waker: an entry taken off a
+//!    wait list is kept as the channel's spare, and reused only once nobody else holds it;
+//!    its record is then either reused too or released waker-free (invariant 6, and
+//!    `recycle` takes the waker of every record that was not claimed by a peer).
 //!
 //! Orderings: the claim is an `AcqRel` compare-and-swap and the owner reads the state with
 //! `Acquire`; together with the slot mutex this orders the slot writes before the owner's reads.
@@ -121,18 +128,39 @@ impl Record {
     /// spare entry), the waker is taken out now: the owner needs no more wake-ups, and a
     /// record dropped later, under a channel lock, then runs no user code.
     pub(crate) fn recycle(record: Arc<Record>) {
+        Record::finish(record, true);
+    }
+
+    /// [`recycle`](Self::recycle) for a record that a peer (or a close) claimed, and whose
+    /// waker the claimer takes when it wakes the owner: a shared record keeps its waker
+    /// slot as it is, which saves a lock. The owner must not have set a waker after that
+    /// claimer may have taken the old one (`Engine` tracks this).
+    pub(crate) fn recycle_claimed(record: Arc<Record>) {
+        Record::finish(record, false);
+    }
+
+    fn finish(record: Arc<Record>, take_waker: bool) {
         let mut record = record;
-        match Arc::get_mut(&mut record) {
+        // `strong_count` first: a plain load, where `get_mut` would pay a compare-and-swap
+        // to find the record shared.
+        let unique = Arc::strong_count(&record) == 1;
+        let rec = if unique {
+            Arc::get_mut(&mut record)
+        } else {
+            None
+        };
+        match rec {
             Some(rec) => {
                 let waker = rec.waker.get_mut_or_lock().take();
                 drop(waker);
                 #[cfg(not(any(loom, shuttle)))]
                 spare::put(record);
             }
-            None => {
+            None if take_waker => {
                 let waker = record.waker.lock().take();
                 drop(waker);
             }
+            None => {}
         }
     }
 
@@ -258,9 +286,15 @@ impl<T> Entry<T> {
             Some(r) => Record::release(std::mem::replace(&mut e.record, r.clone())),
             None => {
                 match Arc::get_mut(&mut e.record) {
-                    // Unique: nobody can observe the reset (its last owner's `recycle` took
-                    // the waker, and no claimer holds it any more).
-                    Some(rec) => *rec = Record::fresh(owner.waker),
+                    // Unique: nobody can observe the reset, and it has no waker to drop
+                    // here, under the channel lock (invariant 7).
+                    Some(rec) => {
+                        debug_assert!(
+                            rec.waker.get_mut_or_lock().is_none(),
+                            "a spare's record has no waker"
+                        );
+                        *rec = Record::fresh(owner.waker);
+                    }
                     None => e.record = Record::new(owner.waker),
                 }
                 owner.record = Some(e.record.clone());
