@@ -141,15 +141,7 @@ impl Record {
 
     fn finish(record: Arc<Record>, take_waker: bool) {
         let mut record = record;
-        // `strong_count` first: a plain load, where `get_mut` would pay a compare-and-swap
-        // to find the record shared.
-        let unique = Arc::strong_count(&record) == 1;
-        let rec = if unique {
-            Arc::get_mut(&mut record)
-        } else {
-            None
-        };
-        match rec {
+        match unique_mut(&mut record) {
             Some(rec) => {
                 let waker = rec.waker.get_mut_or_lock().take();
                 drop(waker);
@@ -170,7 +162,7 @@ impl Record {
         #[cfg(not(any(loom, shuttle)))]
         {
             let mut record = record;
-            if let Some(rec) = Arc::get_mut(&mut record) {
+            if let Some(rec) = unique_mut(&mut record) {
                 debug_assert!(
                     rec.waker.get_mut().is_none(),
                     "a released record has no waker"
@@ -249,6 +241,15 @@ impl Record {
     }
 }
 
+/// `Arc::get_mut`, after a plain load of the count: `get_mut` alone pays a compare-and-swap
+/// even to find the value shared. Records and entries have no weak references.
+fn unique_mut<X>(a: &mut Arc<X>) -> Option<&mut X> {
+    if Arc::strong_count(a) != 1 {
+        return None;
+    }
+    Arc::get_mut(a)
+}
+
 /// One case of a blocked operation, queued on one channel's wait list.
 #[derive(Debug)]
 pub(crate) struct Entry<T> {
@@ -279,13 +280,13 @@ impl<T> Entry<T> {
         case: usize,
         msg: &mut Option<T>,
     ) -> bool {
-        let Some(e) = Arc::get_mut(spare) else {
+        let Some(e) = unique_mut(spare) else {
             return false;
         };
         match &owner.record {
             Some(r) => Record::release(std::mem::replace(&mut e.record, r.clone())),
             None => {
-                match Arc::get_mut(&mut e.record) {
+                match unique_mut(&mut e.record) {
                     // Unique: nobody can observe the reset, and it has no waker to drop
                     // here, under the channel lock (invariant 7).
                     Some(rec) => {
