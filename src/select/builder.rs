@@ -40,6 +40,9 @@ macro_rules! forward_case {
             fn try_now(&mut self) -> bool {
                 self.case.try_now()
             }
+            fn likely_ready(&self) -> bool {
+                self.case.likely_ready()
+            }
             fn register(
                 &mut self,
                 owner: &mut crate::waiter::Owner<'_>,

@@ -22,6 +22,9 @@ pub trait Case {
     fn is_nil(&self) -> bool;
     /// Attempts the operation at once, without a record. `true` if it completed.
     fn try_now(&mut self) -> bool;
+    /// Whether the lock-free snapshots suggest that `try_now` would complete: only a hint
+    /// for skipping an attempt that would fail (the registration decides, under the lock).
+    fn likely_ready(&self) -> bool;
     /// Queues the case as case `index` of `owner`, or completes it if it is ready. The
     /// first case to queue makes the owner's record.
     fn register(&mut self, owner: &mut Owner<'_>, index: usize) -> Registered;
@@ -74,6 +77,12 @@ impl<T, C: Deref<Target = Chan<T>>> Case for RecvCase<T, C> {
             RecvNow::Empty => return false,
         }
         true
+    }
+
+    fn likely_ready(&self) -> bool {
+        self.chan
+            .as_deref()
+            .is_some_and(|c| c.len() > 0 || c.blocked_senders() > 0)
     }
 
     fn register(&mut self, owner: &mut Owner<'_>, index: usize) -> Registered {
@@ -173,6 +182,12 @@ impl<T, C: Deref<Target = Chan<T>>> Case for SendCase<T, C> {
             }
         }
         true
+    }
+
+    fn likely_ready(&self) -> bool {
+        self.chan
+            .as_deref()
+            .is_some_and(|c| c.has_room(c.len()) || c.blocked_receivers() > 0)
     }
 
     fn register(&mut self, owner: &mut Owner<'_>, index: usize) -> Registered {

@@ -68,9 +68,11 @@ impl Engine {
         self.poll_from(cx, cases)
     }
 
-    /// A poll of a plain send or receive. Its one case needs no random order and no
-    /// separate immediate pass: with no record made yet, the registration does under one
-    /// lock what the immediate attempt would (Go's `chansend`/`chanrecv`: check, then queue).
+    /// A poll of a plain send or receive. Its one case needs no random order, and it makes
+    /// the immediate attempt only when the channel's snapshots say it would likely succeed
+    /// (a buffered message or free slot, or a waiting peer): otherwise the registration does
+    /// under one lock what the attempt would have (with no record made yet it completes at
+    /// once if it can, as Go's `chansend`/`chanrecv` check and then queue).
     pub(crate) fn poll_one<C: Case + ?Sized>(
         &mut self,
         cx: &mut Context<'_>,
@@ -81,6 +83,20 @@ impl Engine {
             let mut cases: [&mut C; 1] = [case];
             return self.poll_from(cx, &mut cases);
         }
+        if case.likely_ready() && case.try_now() {
+            self.done = true;
+            return Poll::Ready(Outcome::Case(0));
+        }
+        self.register_one(cx, case)
+    }
+
+    /// The registration of a plain send or receive (see `poll_one`).
+    #[inline(never)]
+    fn register_one<C: Case + ?Sized>(
+        &mut self,
+        cx: &mut Context<'_>,
+        case: &mut C,
+    ) -> Poll<Outcome> {
         let mut owner = Owner::new(cx.waker());
         let mut queued = Queued::default();
         if !case.is_nil() {
