@@ -26,6 +26,7 @@
 mod ops;
 
 use std::collections::VecDeque;
+use std::task::Waker;
 use std::time::Instant;
 
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, SpinGuard, SpinLock};
@@ -98,11 +99,13 @@ impl<T> std::fmt::Debug for Chan<T> {
     }
 }
 
-/// Records to wake and messages to drop once the lock is released (invariant 4). The first
-/// record is kept inline: most operations wake at most one peer and allocate nothing here.
+/// Wakers to wake and messages to drop once the lock is released (invariant 4). A claimer
+/// takes the claimed record's waker under the lock (waiter invariant 6), so nothing here
+/// refers to a record. The first waker is kept inline: most operations wake at most one peer
+/// and allocate nothing here.
 pub(crate) struct Deferred<T> {
-    first: Option<Arc<Record>>,
-    more: Vec<Arc<Record>>,
+    first: Option<Waker>,
+    more: Vec<Waker>,
     drop: Vec<T>,
 }
 
@@ -117,12 +120,17 @@ impl<T> Default for Deferred<T> {
 }
 
 impl<T> Deferred<T> {
+    /// Takes the waker of `record`, which the caller has just claimed under the channel
+    /// lock, to wake it after the lock is released.
     #[inline]
-    pub(crate) fn wake(&mut self, r: Arc<Record>) {
+    pub(crate) fn wake(&mut self, record: &Record) {
+        let Some(w) = record.take_waker() else {
+            return;
+        };
         if self.first.is_none() {
-            self.first = Some(r);
+            self.first = Some(w);
         } else {
-            self.more.push(r);
+            self.more.push(w);
         }
     }
 
@@ -139,12 +147,12 @@ impl<T> Deferred<T> {
 
     #[inline(never)]
     fn run_slow(self) {
-        if let Some(r) = self.first {
-            r.wake();
+        if let Some(w) = self.first {
+            w.wake();
         }
         if !self.more.is_empty() {
-            for r in self.more {
-                r.wake();
+            for w in self.more {
+                w.wake();
             }
         }
         if !self.drop.is_empty() {
@@ -258,7 +266,7 @@ impl<T> Chan<T> {
         // Invariant 2: claim every waiter; slots stay as they are (waiter invariant 4).
         for e in st.receivers.drain().into_iter().chain(st.senders.drain()) {
             if e.record.try_claim(e.case) {
-                later.wake(e.record.clone());
+                later.wake(&e.record);
             }
         }
         st.source = None;
@@ -301,8 +309,8 @@ impl<T> Chan<T> {
         let mut later = Deferred::default();
         {
             let mut st = self.lock();
-            match ops::hand_to_receiver(&mut st, msg, None) {
-                Ok(rec) => later.wake(rec),
+            match ops::hand_to_receiver(&mut st, msg, None, &mut later) {
+                Ok(()) => {}
                 Err(msg) => {
                     // Acquire pairs with the AcqRel decrement of the last receiver handle.
                     if let Some(src) = st.source.as_mut() {
@@ -332,8 +340,8 @@ impl<T> Chan<T> {
                 let Some(v) = st.source.as_mut().and_then(|s| s.take(now)) else {
                     break;
                 };
-                match ops::hand_to_receiver(&mut st, v, None) {
-                    Ok(rec) => later.wake(rec),
+                match ops::hand_to_receiver(&mut st, v, None, &mut later) {
+                    Ok(()) => {}
                     Err(v) => {
                         // Every queued receiver was stale; the source keeps the value.
                         if let Some(s) = st.source.as_mut() {

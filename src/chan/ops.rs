@@ -53,12 +53,14 @@ pub(crate) enum Reg<T, R> {
     Retry,
 }
 
-/// Hands `msg` to the oldest claimable receiver (waiter invariant 3). `Err(msg)` if none.
+/// Hands `msg` to the oldest claimable receiver (waiter invariant 3), whose waker goes to
+/// `later`. `Err(msg)` if none.
 pub(crate) fn hand_to_receiver<T>(
     st: &mut State<T>,
     msg: T,
     me: Option<&Arc<Record>>,
-) -> Result<Arc<Record>, T> {
+    later: &mut Deferred<T>,
+) -> Result<(), T> {
     let mut msg = Some(msg);
     let taken = st.receivers.take_first(|e| {
         if e.is_from(me) {
@@ -77,16 +79,21 @@ pub(crate) fn hand_to_receiver<T>(
     });
     match taken {
         Some(e) => {
-            let record = e.record.clone();
+            later.wake(&e.record);
             keep_spare(st, e);
-            Ok(record)
+            Ok(())
         }
         None => Err(msg.expect("the message is put back when no claim succeeds")),
     }
 }
 
-/// Takes the message of the oldest claimable sender (waiter invariant 3).
-fn take_from_sender<T>(st: &mut State<T>, me: Option<&Arc<Record>>) -> Option<(T, Arc<Record>)> {
+/// Takes the message of the oldest claimable sender (waiter invariant 3), whose waker goes
+/// to `later`.
+fn take_from_sender<T>(
+    st: &mut State<T>,
+    me: Option<&Arc<Record>>,
+    later: &mut Deferred<T>,
+) -> Option<T> {
     let mut msg = None;
     let taken = st.senders.take_first(|e| {
         if e.is_from(me) {
@@ -104,9 +111,9 @@ fn take_from_sender<T>(st: &mut State<T>, me: Option<&Arc<Record>>) -> Option<(T
         }
     });
     taken.map(|e| {
-        let record = e.record.clone();
+        later.wake(&e.record);
         keep_spare(st, e);
-        (msg.expect("a queued sender holds its message"), record)
+        msg.expect("a queued sender holds its message")
     })
 }
 
@@ -136,8 +143,7 @@ fn new_entry<T>(
             }
         }
     }
-    let record = owner.record.get_or_insert_with(|| Record::new(owner.waker));
-    Entry::new(record, case, msg)
+    Entry::new(owner.record_for_entry(), case, msg)
 }
 
 fn has_peer<T>(list: &crate::waiter::WaitList<Waiter<T>>, me: Option<&Arc<Record>>) -> bool {
@@ -156,9 +162,8 @@ impl<T> Chan<T> {
         if st.closed {
             return SendNow::Closed(msg);
         }
-        match hand_to_receiver(st, msg, me) {
-            Ok(rec) => {
-                later.wake(rec);
+        match hand_to_receiver(st, msg, me, later) {
+            Ok(()) => {
                 self.publish(st);
                 SendNow::Sent
             }
@@ -184,9 +189,8 @@ impl<T> Chan<T> {
     ) -> RecvNow<T> {
         if let Some(v) = st.buf.pop_front() {
             if self.has_room(st.buf.len()) {
-                if let Some((m, rec)) = take_from_sender(st, me) {
+                if let Some(m) = take_from_sender(st, me, later) {
                     st.buf.push_back(m);
-                    later.wake(rec);
                 }
             }
             shrink(&mut st.buf, self.cap);
@@ -198,8 +202,7 @@ impl<T> Chan<T> {
                 return RecvNow::Got(v);
             }
         }
-        if let Some((m, rec)) = take_from_sender(st, me) {
-            later.wake(rec);
+        if let Some(m) = take_from_sender(st, me, later) {
             self.publish(st);
             return RecvNow::Got(m);
         }
@@ -339,8 +342,7 @@ impl<T> Chan<T> {
             };
         }
         if me.is_none() {
-            if let Some((v, rec)) = take_from_sender(&mut st, None) {
-                later.wake(rec);
+            if let Some(v) = take_from_sender(&mut st, None, later) {
                 self.publish(&st);
                 return Reg::Committed(Some(v));
             }
@@ -391,9 +393,8 @@ impl<T> Chan<T> {
         }
         if me.is_none() {
             let m = msg.take().expect("a registering send holds its message");
-            match hand_to_receiver(&mut st, m, None) {
-                Ok(rec) => {
-                    later.wake(rec);
+            match hand_to_receiver(&mut st, m, None, later) {
+                Ok(()) => {
                     self.publish(&st);
                     return Reg::Committed(Ok(()));
                 }

@@ -59,6 +59,9 @@ macro_rules! forward_case {
             fn abandon_claimed(&mut self) {
                 self.case.abandon_claimed()
             }
+            fn record(&self) -> Option<&crate::waiter::Record> {
+                self.case.record()
+            }
         }
     };
 }

@@ -6,7 +6,7 @@ use std::ops::Deref;
 
 use crate::chan::{Chan, Deferred, RecvNow, Reg, SendNow, Waiter};
 use crate::error::SendError;
-use crate::waiter::{Key, Owner};
+use crate::waiter::{Key, Owner, Record};
 
 /// What a case reports when it registers (internal to the select protocol).
 pub enum Registered {
@@ -35,6 +35,8 @@ pub trait Case {
     /// The operation is dropped after this case was claimed: pass a received message on so
     /// that nothing is lost (G6).
     fn abandon_claimed(&mut self);
+    /// The record of the entry this case has queued, if it is queued.
+    fn record(&self) -> Option<&Record>;
 }
 
 /// A receive case over a borrowed (`&Chan`) or owned (`Arc<Chan>`) channel.
@@ -120,6 +122,10 @@ impl<T, C: Deref<Target = Chan<T>>> Case for RecvCase<T, C> {
                 "an unclaimed receive slot is empty"
             );
         }
+    }
+
+    fn record(&self) -> Option<&Record> {
+        self.waiting.as_ref().map(|(e, _)| &*e.record)
     }
 
     fn abandon_claimed(&mut self) {
@@ -225,6 +231,10 @@ impl<T, C: Deref<Target = Chan<T>>> Case for SendCase<T, C> {
             chan.withdraw(key, true);
             self.msg = entry.slot.lock().take();
         }
+    }
+
+    fn record(&self) -> Option<&Record> {
+        self.waiting.as_ref().map(|(e, _)| &*e.record)
     }
 
     fn abandon_claimed(&mut self) {

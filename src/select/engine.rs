@@ -44,8 +44,10 @@ pub enum Outcome {
 pub(crate) struct Engine {
     has_default: bool,
     biased: bool,
-    /// The record of the current wait, and the cases registered under it.
-    waiting: Option<(Arc<Record>, Queued)>,
+    /// The record of the current wait, and the cases registered under it. A plain send or
+    /// receive keeps no reference to its record (`None`): its one queued entry holds it
+    /// (`Owner::single`, and `record_of`).
+    waiting: Option<(Option<Arc<Record>>, Queued)>,
     done: bool,
 }
 
@@ -97,7 +99,7 @@ impl Engine {
         cx: &mut Context<'_>,
         case: &mut C,
     ) -> Poll<Outcome> {
-        let mut owner = Owner::new(cx.waker());
+        let mut owner = Owner::single(cx.waker());
         let mut queued = Queued::default();
         if !case.is_nil() {
             match case.register(&mut owner, 0) {
@@ -117,8 +119,9 @@ impl Engine {
                 }
             }
         }
-        // A nil channel makes no record: wait forever (A3.4), woken by nobody.
-        let record = owner.record.unwrap_or_else(|| Record::new(cx.waker()));
+        // The queued entry holds the record. A nil channel makes none: wait forever (A3.4),
+        // woken by nobody.
+        let record = case.is_nil().then(|| Record::new(cx.waker()));
         self.waiting = Some((record, queued));
         Poll::Pending
     }
@@ -129,7 +132,8 @@ impl Engine {
         cases: &mut [&mut C],
     ) -> Poll<Outcome> {
         assert!(!self.done, "a completed select was polled again");
-        if let Some((record, _)) = &self.waiting {
+        if let Some((held, _)) = &self.waiting {
+            let record = record_of(held, cases);
             // A waker set here may land after the claimer took the old one: then the
             // re-read sees the claim (the waker lock orders the two), and `finish` must
             // take the new waker back itself.
@@ -175,7 +179,7 @@ impl Engine {
                     Registered::Claimed => {
                         let record = owner.record.expect("only a made record is claimed");
                         let k = record.selected().expect("a claimed record names its case");
-                        self.waiting = Some((record, queued));
+                        self.waiting = Some((Some(record), queued));
                         return Poll::Ready(self.finish(cases, k, false));
                     }
                     Registered::Retry => {
@@ -193,7 +197,7 @@ impl Engine {
                             Record::recycle(record);
                         }
                         Err(k) => {
-                            self.waiting = Some((record, queued));
+                            self.waiting = Some((Some(record), queued));
                             return Poll::Ready(self.finish(cases, k, false));
                         }
                     }
@@ -212,7 +216,7 @@ impl Engine {
             // 3. Wait. No record means every case is nil (a plain receive on a nil channel,
             // whose immediate pass `poll_one` made): wait forever (B6.1), woken by nobody.
             let record = record.unwrap_or_else(|| Record::new(cx.waker()));
-            self.waiting = Some((record, queued));
+            self.waiting = Some((Some(record), queued));
             return Poll::Pending;
         }
     }
@@ -245,7 +249,7 @@ impl Engine {
             return Some(Poll::Ready(Outcome::Default));
         }
         // Only nil cases, or none: wait forever (B6.1, B6.2). Nothing will wake us.
-        self.waiting = Some((Record::new(cx.waker()), Queued::default()));
+        self.waiting = Some((Some(Record::new(cx.waker())), Queued::default()));
         Some(Poll::Pending)
     }
 
@@ -258,13 +262,18 @@ impl Engine {
         k: usize,
         late_waker: bool,
     ) -> Outcome {
-        let (record, queued) = self.waiting.take().expect("finish follows a wait");
+        let (held, queued) = self.waiting.take().expect("finish follows a wait");
+        if held.is_none() && late_waker {
+            // The record stays with the entry: take the late waker back now (waiter
+            // invariant 6), before the case lets go of the entry.
+            drop(record_of(&held, cases).take_waker());
+        }
         cases[k].complete();
         withdraw(cases, &queued, k);
-        if late_waker {
-            Record::recycle(record);
-        } else {
-            Record::recycle_claimed(record);
+        match held {
+            Some(record) if late_waker => Record::recycle(record),
+            Some(record) => Record::recycle_claimed(record),
+            None => {}
         }
         self.done = true;
         Outcome::Case(k)
@@ -272,33 +281,38 @@ impl Engine {
 
     /// The operation is dropped before completing (see "Cancel safety").
     pub(crate) fn cancel<C: Case + ?Sized>(&mut self, cases: &mut [&mut C]) {
-        let Some((record, queued)) = self.waiting.take() else {
+        let Some((held, queued)) = self.waiting.take() else {
             return;
         };
-        match record.try_abort() {
+        let aborted = abort_record(&held, cases);
+        match aborted {
             Ok(()) => withdraw(cases, &queued, usize::MAX),
             Err(k) => {
                 cases[k].abandon_claimed();
                 withdraw(cases, &queued, k);
             }
         }
-        Record::recycle(record);
+        if let Some(record) = held {
+            Record::recycle(record);
+        }
         self.done = true;
     }
 
     /// Gives up waiting, but completes a case that was claimed meanwhile (used by timeouts,
     /// which must report a completed operation rather than pass it on).
     pub(crate) fn abort<C: Case + ?Sized>(&mut self, cases: &mut [&mut C]) -> Option<usize> {
-        let (record, queued) = self.waiting.take()?;
-        match record.try_abort() {
+        let (held, queued) = self.waiting.take()?;
+        match abort_record(&held, cases) {
             Ok(()) => {
                 withdraw(cases, &queued, usize::MAX);
-                Record::recycle(record);
+                if let Some(record) = held {
+                    Record::recycle(record);
+                }
                 self.done = true;
                 None
             }
             Err(k) => {
-                self.waiting = Some((record, queued));
+                self.waiting = Some((held, queued));
                 Some(match self.finish(cases, k, false) {
                     Outcome::Case(k) => k,
                     Outcome::Default => unreachable!("finish completes a case"),
@@ -338,6 +352,35 @@ impl Queued {
             .map(|&i| i as usize)
             .chain(self.more.iter().copied())
     }
+}
+
+/// The record of the current wait: the engine's own, or, for a plain send or receive, the
+/// one its queued entry holds.
+fn record_of<'r, C: Case + ?Sized>(
+    held: &'r Option<Arc<Record>>,
+    cases: &'r [&mut C],
+) -> &'r Record {
+    match held {
+        Some(r) => r,
+        None => cases[0]
+            .record()
+            .expect("a single case without a record of its own is queued"),
+    }
+}
+
+/// The owner gives up its wait (`Record::try_abort`). A record that only the queued entry
+/// holds loses its waker here, while the owner still reaches it: the entry may later be
+/// dropped under a channel lock, where no waker may be dropped (waiter invariant 7).
+fn abort_record<C: Case + ?Sized>(
+    held: &Option<Arc<Record>>,
+    cases: &[&mut C],
+) -> Result<(), usize> {
+    let record = record_of(held, cases);
+    let out = record.try_abort();
+    if held.is_none() {
+        drop(record.take_waker());
+    }
+    out
 }
 
 fn withdraw<C: Case + ?Sized>(cases: &mut [&mut C], queued: &Queued, except: usize) {

@@ -18,10 +18,10 @@
 //!    the message goes back to the caller).
 //! 5. The owner touches a slot only after observing `claimed(its case)`, or after taking the
 //!    entry off the wait list under the channel lock (withdrawal).
-//! 6. The claimer wakes the owner after the claim, taking the waker out; the owner re-reads
-//!    the state after each change of waker, so a wake-up is never lost (a waker set after the
-//!    claimer took the old one is followed by a re-read that sees the claim: the waker lock
-//!    orders the two). So a record claimed by a peer ends with no waker, except one its owner
+//! 6. The claimer takes the waker out right after the claim, still under the channel lock,
+//!    and wakes it once the lock is released; the owner re-reads the state after each change
+//!    of waker, so a wake-up is never lost (a waker set after the claimer took the old one is
+//!    followed by a re-read that sees the claim: the waker lock orders the two). So a record claimed by a peer ends with no waker, except one its owner
 //!    set late, which the owner then takes back itself (`recycle` vs `recycle_claimed`).
 //! 7. A record or entry dropped under a channel lock holds no waker: an entry taken off a
 //!    wait list is kept as the channel's spare, and reused only once nobody else holds it;
@@ -51,8 +51,8 @@ pub struct Record {
 
 /// Records no longer referenced by anyone, kept per thread for the next wait (at most
 /// `SPARE_LIMIT`): a wait then costs one allocation, its entry, instead of two. A record is
-/// kept only when its `Arc` is unique, so no peer can still see it (a claimer drops its clone
-/// after the wake-up); under the model checkers every record is fresh.
+/// kept only when its `Arc` is unique, so no peer can still see it (a claimer keeps no clone:
+/// it takes the waker and wakes that); under the model checkers every record is fresh.
 #[cfg(not(any(loom, shuttle)))]
 mod spare {
     use super::Record;
@@ -86,17 +86,48 @@ mod spare {
 
 /// An operation registering its cases: its waker, and its record, made by the first case
 /// that needs one (so the record can come with a reused entry, `Entry::reuse`).
+///
+/// A plain send or receive (`single`) has one entry, which holds the record: the owner keeps
+/// no reference of its own and reaches the record through that entry, which saves a
+/// reference count increment and decrement on every wait. `record` then stays `None`.
 #[derive(Debug)]
 pub struct Owner<'a> {
     pub(crate) record: Option<Arc<Record>>,
     pub(crate) waker: &'a Waker,
+    pub(crate) single: bool,
 }
 
 impl<'a> Owner<'a> {
+    /// An operation with any number of cases, which keeps its own reference to its record.
     pub(crate) fn new(waker: &'a Waker) -> Owner<'a> {
         Owner {
             record: None,
             waker,
+            single: false,
+        }
+    }
+
+    /// A plain send or receive: the record lives in its one entry only.
+    pub(crate) fn single(waker: &'a Waker) -> Owner<'a> {
+        Owner {
+            record: None,
+            waker,
+            single: true,
+        }
+    }
+
+    /// The record for a new entry: the owner's, or a new one, which the owner keeps too
+    /// unless it is `single`.
+    pub(crate) fn record_for_entry(&mut self) -> Arc<Record> {
+        match &self.record {
+            Some(r) => r.clone(),
+            None => {
+                let r = Record::new(self.waker);
+                if !self.single {
+                    self.record = Some(r.clone());
+                }
+                r
+            }
         }
     }
 }
@@ -124,8 +155,8 @@ impl Record {
 
     /// The owner is done with `record`: it goes back to this thread's pool if nobody else
     /// holds it. Its waker is dropped here, outside the pool's borrow (it may run user code).
-    /// If somebody else still holds it (a claimer about to drop its clone, or a channel's
-    /// spare entry), the waker is taken out now: the owner needs no more wake-ups, and a
+    /// If somebody else still holds it (an entry still queued elsewhere, or a channel's spare
+    /// entry), the waker is taken out now: the owner needs no more wake-ups, and a
     /// record dropped later, under a channel lock, then runs no user code.
     pub(crate) fn recycle(record: Arc<Record>) {
         Record::finish(record, true);
@@ -232,12 +263,12 @@ impl Record {
         }
     }
 
-    /// Wakes the owner (called by the claimer after a successful claim: invariant 6).
-    pub(crate) fn wake(&self) {
-        let waker = self.waker.lock().take();
-        if let Some(w) = waker {
-            w.wake();
-        }
+    /// Takes the owner's waker, for the claimer to wake once it has released the channel
+    /// lock (invariant 6). Called right after a successful claim, under that lock: the claimer
+    /// then holds no reference to the record when it wakes, and the waker it wakes is the one
+    /// the owner had set before the claim (a later one is the owner's to take back).
+    pub(crate) fn take_waker(&self) -> Option<Waker> {
+        self.waker.lock().take()
     }
 }
 
@@ -262,9 +293,9 @@ pub(crate) struct Entry<T> {
 }
 
 impl<T> Entry<T> {
-    pub(crate) fn new(record: &Arc<Record>, case: usize, msg: Option<T>) -> Arc<Entry<T>> {
+    pub(crate) fn new(record: Arc<Record>, case: usize, msg: Option<T>) -> Arc<Entry<T>> {
         Arc::new(Entry {
-            record: record.clone(),
+            record,
             case,
             slot: SpinLock::new(msg),
         })
@@ -273,7 +304,8 @@ impl<T> Entry<T> {
     /// Turns `spare`, a finished entry, into a new one for case `case` of `owner` if nobody
     /// else holds it, saving an allocation; `false` (and `msg` untouched) if it is still
     /// shared. An owner without a record yet takes the entry's record too, reset, if nobody
-    /// else holds that; otherwise the entry's old record goes to [`Record::release`].
+    /// else holds that (keeping a reference of its own unless it is `single`); otherwise the
+    /// entry's old record goes to [`Record::release`].
     pub(crate) fn reuse(
         spare: &mut Arc<Entry<T>>,
         owner: &mut Owner<'_>,
@@ -298,7 +330,9 @@ impl<T> Entry<T> {
                     }
                     None => e.record = Record::new(owner.waker),
                 }
-                owner.record = Some(e.record.clone());
+                if !owner.single {
+                    owner.record = Some(e.record.clone());
+                }
             }
         }
         e.case = case;
