@@ -337,6 +337,7 @@ struct Queued {
 }
 
 impl Queued {
+    #[inline]
     fn push(&mut self, i: usize) {
         if self.len < self.inline.len() && self.more.is_empty() && i <= u16::MAX as usize {
             self.inline[self.len] = i as u16;
@@ -346,6 +347,7 @@ impl Queued {
         }
     }
 
+    #[inline]
     fn iter(&self) -> impl Iterator<Item = usize> + '_ {
         self.inline[..self.len]
             .iter()

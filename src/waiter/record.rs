@@ -108,6 +108,7 @@ impl<'a> Owner<'a> {
     }
 
     /// A plain send or receive: the record lives in its one entry only.
+    #[inline]
     pub(crate) fn single(waker: &'a Waker) -> Owner<'a> {
         Owner {
             record: None,
@@ -118,6 +119,7 @@ impl<'a> Owner<'a> {
 
     /// The record for a new entry: the owner's, or a new one, which the owner keeps too
     /// unless it is `single`.
+    #[inline]
     pub(crate) fn record_for_entry(&mut self) -> Arc<Record> {
         match &self.record {
             Some(r) => r.clone(),
@@ -207,6 +209,7 @@ impl Record {
 
     /// Claims the record for `case`. Returns `false` if it was already claimed or aborted.
     /// The caller holds the lock of the channel on which `case` is registered (invariant 2).
+    #[inline]
     pub(crate) fn try_claim(&self, case: usize) -> bool {
         // AcqRel: Release publishes the claimer's slot work (invariant 3) to the owner's
         // Acquire load in `selected`; Acquire orders the claimer after the owner's
@@ -223,6 +226,7 @@ impl Record {
 
     /// The owner gives up. `Ok` if nobody had claimed the record; otherwise `Err(case)` with
     /// the case that was claimed, which the owner must then complete (or pass on).
+    #[inline]
     pub(crate) fn try_abort(&self) -> Result<(), usize> {
         match self
             .state
@@ -240,6 +244,7 @@ impl Record {
     }
 
     /// The case that claimed the record, if any.
+    #[inline]
     pub(crate) fn selected(&self) -> Option<usize> {
         // Acquire pairs with the AcqRel claim in `try_claim`.
         let s = self.state.load(Ordering::Acquire);
@@ -247,6 +252,7 @@ impl Record {
     }
 
     /// Whether the record can still be claimed.
+    #[inline]
     pub(crate) fn is_waiting(&self) -> bool {
         // Relaxed: only a hint for skipping stale entries; every decision is taken by the
         // compare-and-swap in `try_claim`.
@@ -267,6 +273,7 @@ impl Record {
     /// lock (invariant 6). Called right after a successful claim, under that lock: the claimer
     /// then holds no reference to the record when it wakes, and the waker it wakes is the one
     /// the owner had set before the claim (a later one is the owner's to take back).
+    #[inline]
     pub(crate) fn take_waker(&self) -> Option<Waker> {
         self.waker.lock().take()
     }
