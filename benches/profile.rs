@@ -12,8 +12,10 @@
 //! - `MODE`: `blocking` (OS threads) or `async-current-thread` (tokio's `current_thread`
 //!   runtime: every task on one thread, so a hand-off costs a task switch and no OS wake-up).
 //! - `SHAPE`: `seq` (one thread or task fills the buffer and drains it), `spsc` (one sender,
-//!   one receiver) or `ping_pong` (a request and its reply over two channels; one round trip
-//!   counts as two messages).
+//!   one receiver), `ping_pong` (a request and its reply over two channels; one round trip
+//!   counts as two messages) or `select_rx` (four senders on four channels, one receiver
+//!   selecting over the four: gochan's `select!` / `select_blocking!`, and crossbeam-channel's
+//!   `select!`; kanal has no select).
 //! - `CAP`: a capacity, or `unbounded`.
 //!
 //! Every run checks the sum of what it received, so a broken channel cannot post a count.
@@ -27,7 +29,7 @@ fn usage() -> ! {
         "usage: cargo bench --bench profile -- LIB MODE SHAPE CAP [MESSAGES]\n  \
          LIB: gochan | kanal | crossbeam-channel\n  \
          MODE: blocking | async-current-thread\n  \
-         SHAPE: seq | spsc | ping_pong\n  \
+         SHAPE: seq | spsc | ping_pong | select_rx\n  \
          CAP: a number or unbounded"
     );
     std::process::exit(2)
@@ -242,6 +244,96 @@ fn run_async<L: Async>(shape: &str, cap: Option<usize>, n: u64) {
     });
 }
 
+/// Messages per sender of `select_rx`, and the sum they make.
+fn select_split(n: u64) -> (u64, u64) {
+    let per = n / 4;
+    (per, expected(per * 4))
+}
+
+fn select_blocking_gochan(cap: Option<usize>, n: u64) {
+    let (per, want) = select_split(n);
+    let chans: Vec<_> = (0..4).map(|_| <Gochan as Blocking>::new(cap)).collect();
+    let senders: Vec<_> = chans
+        .iter()
+        .enumerate()
+        .map(|(s, (tx, _))| {
+            let tx = tx.clone();
+            let s = s as u64;
+            thread::spawn(move || {
+                (s * per..(s + 1) * per).for_each(|v| <Gochan as Blocking>::send(&tx, v))
+            })
+        })
+        .collect();
+    let (r0, r1, r2, r3) = (&chans[0].1, &chans[1].1, &chans[2].1, &chans[3].1);
+    let mut sum = 0;
+    for _ in 0..per * 4 {
+        sum += gochan::select_blocking! {
+            recv(r0) -> v => v.expect("open"),
+            recv(r1) -> v => v.expect("open"),
+            recv(r2) -> v => v.expect("open"),
+            recv(r3) -> v => v.expect("open"),
+        };
+    }
+    senders.into_iter().for_each(|t| t.join().expect("sender"));
+    assert_eq!(sum, want);
+}
+
+fn select_blocking_crossbeam(cap: Option<usize>, n: u64) {
+    let (per, want) = select_split(n);
+    let chans: Vec<_> = (0..4).map(|_| Crossbeam::new(cap)).collect();
+    let senders: Vec<_> = chans
+        .iter()
+        .enumerate()
+        .map(|(s, (tx, _))| {
+            let tx = tx.clone();
+            let s = s as u64;
+            thread::spawn(move || (s * per..(s + 1) * per).for_each(|v| Crossbeam::send(&tx, v)))
+        })
+        .collect();
+    let (r0, r1, r2, r3) = (&chans[0].1, &chans[1].1, &chans[2].1, &chans[3].1);
+    let mut sum = 0;
+    for _ in 0..per * 4 {
+        sum += crossbeam_channel::select! {
+            recv(r0) -> v => v.expect("open"),
+            recv(r1) -> v => v.expect("open"),
+            recv(r2) -> v => v.expect("open"),
+            recv(r3) -> v => v.expect("open"),
+        };
+    }
+    senders.into_iter().for_each(|t| t.join().expect("sender"));
+    assert_eq!(sum, want);
+}
+
+fn select_async_gochan(cap: Option<usize>, n: u64) {
+    let (per, want) = select_split(n);
+    let rt = tokio::runtime::Builder::new_current_thread()
+        .build()
+        .expect("runtime");
+    rt.block_on(async move {
+        let chans: Vec<_> = (0..4).map(|_| <Gochan as Async>::new(cap)).collect();
+        for (s, (tx, _)) in chans.iter().enumerate() {
+            let tx = tx.clone();
+            let s = s as u64;
+            tokio::spawn(async move {
+                for v in s * per..(s + 1) * per {
+                    <Gochan as Async>::send(&tx, v).await;
+                }
+            });
+        }
+        let (r0, r1, r2, r3) = (&chans[0].1, &chans[1].1, &chans[2].1, &chans[3].1);
+        let mut sum = 0;
+        for _ in 0..per * 4 {
+            sum += gochan::select! {
+                recv(r0) -> v => v.expect("open"),
+                recv(r1) -> v => v.expect("open"),
+                recv(r2) -> v => v.expect("open"),
+                recv(r3) -> v => v.expect("open"),
+            };
+        }
+        assert_eq!(sum, want);
+    });
+}
+
 fn main() {
     // `cargo bench` passes `--bench`; positional arguments are ours.
     let args: Vec<String> = std::env::args()
@@ -266,6 +358,15 @@ fn main() {
     }
     let start = Instant::now();
     match (lib, mode) {
+        ("gochan", "blocking") if shape == "select_rx" => select_blocking_gochan(cap, n),
+        ("crossbeam-channel", "blocking") if shape == "select_rx" => {
+            select_blocking_crossbeam(cap, n)
+        }
+        ("gochan", "async-current-thread") if shape == "select_rx" => select_async_gochan(cap, n),
+        (_, _) if shape == "select_rx" => {
+            eprintln!("{lib} has no select in mode {mode}");
+            std::process::exit(3);
+        }
         ("gochan", "blocking") => run_blocking::<Gochan>(shape, cap, n),
         ("kanal", "blocking") => run_blocking::<Kanal>(shape, cap, n),
         ("crossbeam-channel", "blocking") => run_blocking::<Crossbeam>(shape, cap, n),

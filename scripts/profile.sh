@@ -30,6 +30,8 @@ elif [[ $# -eq 0 ]]; then
         "async-current-thread spsc 1"
         "async-current-thread ping_pong 0"
         "async-current-thread seq 100"
+        "async-current-thread select_rx 0"
+        "async-current-thread select_rx 100"
         "blocking seq 100"
         "blocking seq unbounded"
     )
@@ -67,6 +69,13 @@ for cell in "${cells[@]}"; do
     libs="gochan kanal"
     if [[ "$mode" == blocking ]]; then
         libs="gochan kanal crossbeam-channel"
+    fi
+    if [[ "$shape" == select_rx ]]; then
+        # kanal has no select; crossbeam-channel's is blocking only.
+        libs="gochan"
+        if [[ "$mode" == blocking ]]; then
+            libs="gochan crossbeam-channel"
+        fi
     fi
     for lib in $libs; do
         echo "profiling $lib $cell" >&2
