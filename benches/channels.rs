@@ -5,6 +5,11 @@
 //! (default 3) runs, with the fastest and slowest run in parentheses. Every run checks the sum
 //! of the messages received, so a channel that loses or duplicates one cannot post a time.
 //!
+//! The libraries of a row take turns: each round runs every library once, starting with a
+//! different one each round, so a burst of noise from the rest of the machine falls on all
+//! of them rather than on the runs of one. A ratio is the median over the rounds of gochan's
+//! time divided by the peer's time in the same round.
+//!
 //! - Modes: `blocking` (OS threads, blocking calls), `async` (tasks on a tokio multi-thread
 //!   runtime with 2 workers) and `async-current-thread` (the same tasks on a tokio
 //!   `current_thread` runtime: every task on one thread, so a wake-up never crosses threads).
@@ -1353,22 +1358,42 @@ struct Stats {
     median: f64,
     min: f64,
     max: f64,
+    /// One time per round, in round order (for the paired ratios).
+    rounds: Vec<f64>,
+}
+
+/// The median of `values` (not empty).
+fn median(mut values: Vec<f64>) -> f64 {
+    values.sort_by(f64::total_cmp);
+    let mid = values.len() / 2;
+    if values.len() % 2 == 1 {
+        values[mid]
+    } else {
+        (values[mid - 1] + values[mid]) / 2.0
+    }
 }
 
 impl Stats {
-    fn new(mut samples: Vec<f64>) -> Stats {
-        samples.sort_by(f64::total_cmp);
-        let mid = samples.len() / 2;
-        let median = if samples.len() % 2 == 1 {
-            samples[mid]
-        } else {
-            (samples[mid - 1] + samples[mid]) / 2.0
-        };
+    fn new(rounds: Vec<f64>) -> Stats {
+        let min = rounds.iter().copied().fold(f64::INFINITY, f64::min);
+        let max = rounds.iter().copied().fold(f64::NEG_INFINITY, f64::max);
         Stats {
-            median,
-            min: samples[0],
-            max: samples[samples.len() - 1],
+            median: median(rounds.clone()),
+            min,
+            max,
+            rounds,
         }
+    }
+
+    /// `self / other`: the median of the ratios of the rounds they share.
+    fn ratio(&self, other: &Stats) -> f64 {
+        let paired: Vec<f64> = self
+            .rounds
+            .iter()
+            .zip(&other.rounds)
+            .map(|(a, b)| a / b)
+            .collect();
+        median(paired)
     }
 }
 
@@ -1417,61 +1442,92 @@ impl Config {
     }
 }
 
-/// Runs every selected cell of one table; `cells[row][lib]`.
+/// What one library has given so far in one row.
+enum Progress {
+    Running(Vec<f64>),
+    Done(Cell),
+}
+
+/// Runs every selected cell of one table; `cells[row][lib]`. The libraries of a row take
+/// turns, one run each per round, each round starting with the next library.
 fn measure(config: &Config, table: &Table<'_>) -> Vec<Vec<Cell>> {
     table
         .rows
         .iter()
         .map(|&(shape, cap)| {
-            table
+            let key = |lib: &str| {
+                format!(
+                    "{}/{}/{}/{lib}",
+                    table.mode.name(),
+                    shape.name(),
+                    cap_name(cap)
+                )
+            };
+            let libs = table.libs.len();
+            let mut progress: Vec<Progress> = table
                 .libs
                 .iter()
-                .map(|(lib, run)| {
-                    let key = format!(
-                        "{}/{}/{}/{lib}",
-                        table.mode.name(),
-                        shape.name(),
-                        cap_name(cap)
-                    );
-                    if !config.selects(&key) {
-                        return Cell::Skipped;
+                .map(|(lib, _)| {
+                    if config.selects(&key(lib)) {
+                        Progress::Running(Vec::with_capacity(config.runs))
+                    } else {
+                        Progress::Done(Cell::Skipped)
                     }
-                    let mut samples = Vec::with_capacity(config.runs);
-                    for i in 0..config.runs {
-                        let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-                            run(shape, cap, table.ops)
-                        }));
-                        match result {
-                            Ok(Some(t)) => samples.push(t.as_nanos() as f64 / table.ops as f64),
-                            Ok(None) => {
-                                eprintln!("{key}: n/a");
-                                return Cell::NotApplicable;
-                            }
-                            Err(payload) => {
-                                let msg = payload
-                                    .downcast_ref::<String>()
-                                    .map(String::as_str)
-                                    .or_else(|| payload.downcast_ref::<&str>().copied())
-                                    .unwrap_or("");
-                                let what = if msg.starts_with(HUNG) {
-                                    HUNG
-                                } else if msg.contains(WRONG_SUM) {
-                                    "lost messages"
-                                } else {
-                                    "panicked"
-                                };
-                                let failed = format!("{what} (run {} of {})", i + 1, config.runs);
-                                eprintln!("{key}: {failed}");
-                                return Cell::Failed(failed);
-                            }
+                })
+                .collect();
+            for round in 0..config.runs {
+                for turn in 0..libs {
+                    let l = (round + turn) % libs;
+                    let Progress::Running(samples) = &mut progress[l] else {
+                        continue;
+                    };
+                    let (lib, run) = &table.libs[l];
+                    let result = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
+                        run(shape, cap, table.ops)
+                    }));
+                    match result {
+                        Ok(Some(t)) => samples.push(t.as_nanos() as f64 / table.ops as f64),
+                        Ok(None) => {
+                            eprintln!("{}: n/a", key(lib));
+                            progress[l] = Progress::Done(Cell::NotApplicable);
+                        }
+                        Err(payload) => {
+                            let msg = payload
+                                .downcast_ref::<String>()
+                                .map(String::as_str)
+                                .or_else(|| payload.downcast_ref::<&str>().copied())
+                                .unwrap_or("");
+                            let what = if msg.starts_with(HUNG) {
+                                HUNG
+                            } else if msg.contains(WRONG_SUM) {
+                                "lost messages"
+                            } else {
+                                "panicked"
+                            };
+                            let failed = format!("{what} (run {} of {})", round + 1, config.runs);
+                            eprintln!("{}: {failed}", key(lib));
+                            progress[l] = Progress::Done(Cell::Failed(failed));
                         }
                     }
-                    let stats = Stats::new(samples);
-                    eprintln!(
-                        "{key}: {:.1} {} ({:.1}-{:.1})",
-                        stats.median, table.unit, stats.min, stats.max
-                    );
-                    Cell::Measured(stats)
+                }
+            }
+            progress
+                .into_iter()
+                .zip(&table.libs)
+                .map(|(p, (lib, _))| match p {
+                    Progress::Done(cell) => cell,
+                    Progress::Running(samples) => {
+                        let stats = Stats::new(samples);
+                        eprintln!(
+                            "{}: {:.1} {} ({:.1}-{:.1})",
+                            key(lib),
+                            stats.median,
+                            table.unit,
+                            stats.min,
+                            stats.max
+                        );
+                        Cell::Measured(stats)
+                    }
                 })
                 .collect()
         })
@@ -1530,7 +1586,10 @@ fn report(table: &Table<'_>, cells: &[Vec<Cell>]) {
     if peers.is_empty() {
         return;
     }
-    println!("## {title}: gochan / peer (median ratio; below 1 means gochan is faster)\n");
+    println!(
+        "## {title}: gochan / peer (median of the per-round ratios; below 1 means gochan is \
+         faster)\n"
+    );
     let header: Vec<&str> = peers.iter().map(|&l| libs[l]).collect();
     println!("| shape | cap | {} |", header.join(" | "));
     println!("|---|---|{}", "---:|".repeat(peers.len()));
@@ -1539,7 +1598,7 @@ fn report(table: &Table<'_>, cells: &[Vec<Cell>]) {
             .iter()
             .map(|&l| match (&row[g], &row[l]) {
                 (Cell::Measured(ours), Cell::Measured(theirs)) => {
-                    format!("{:.2}", ours.median / theirs.median)
+                    format!("{:.2}", ours.ratio(theirs))
                 }
                 (_, Cell::NotApplicable) => "n/a".to_string(),
                 (Cell::Failed(_), _) | (_, Cell::Failed(_)) => "-".to_string(),
