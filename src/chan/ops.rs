@@ -419,7 +419,18 @@ impl<T> Chan<T> {
 /// holds at most its capacity (plus give-backs), so keeping that much costs nothing new; and
 /// below the floor a smaller buffer saves little, while a channel that is filled and drained
 /// in cycles would reallocate on every cycle.
+///
+/// Every receive calls it, so the test that rules out almost every call (an allocation no
+/// larger than the floor) is inline and the rest is not.
+#[inline]
 fn shrink<T>(buf: &mut std::collections::VecDeque<T>, cap: Option<usize>) {
+    if buf.capacity() > SHRINK_FLOOR {
+        shrink_large(buf, cap);
+    }
+}
+
+#[inline(never)]
+fn shrink_large<T>(buf: &mut std::collections::VecDeque<T>, cap: Option<usize>) {
     let alloc = buf.capacity();
     let floor = cap.unwrap_or(0).max(SHRINK_FLOOR);
     if alloc > floor && buf.len() < alloc / 4 {
