@@ -69,6 +69,7 @@ impl<T, C: Deref<Target = Chan<T>>> Case for RecvCase<T, C> {
         self.chan.is_none()
     }
 
+    #[inline]
     fn try_now(&mut self) -> bool {
         let Some(chan) = self.chan.as_deref() else {
             return false;
@@ -81,6 +82,7 @@ impl<T, C: Deref<Target = Chan<T>>> Case for RecvCase<T, C> {
         true
     }
 
+    #[inline]
     fn likely_ready(&self) -> bool {
         self.chan
             .as_deref()
@@ -174,6 +176,7 @@ impl<T, C: Deref<Target = Chan<T>>> Case for SendCase<T, C> {
         self.chan.is_none()
     }
 
+    #[inline]
     fn try_now(&mut self) -> bool {
         let Some(chan) = self.chan.as_deref() else {
             return false;
@@ -190,6 +193,7 @@ impl<T, C: Deref<Target = Chan<T>>> Case for SendCase<T, C> {
         true
     }
 
+    #[inline]
     fn likely_ready(&self) -> bool {
         self.chan
             .as_deref()

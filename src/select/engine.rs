@@ -75,6 +75,7 @@ impl Engine {
     /// (a buffered message or free slot, or a waiting peer): otherwise the registration does
     /// under one lock what the attempt would have (with no record made yet it completes at
     /// once if it can, as Go's `chansend`/`chanrecv` check and then queue).
+    #[inline]
     pub(crate) fn poll_one<C: Case + ?Sized>(
         &mut self,
         cx: &mut Context<'_>,
@@ -126,6 +127,7 @@ impl Engine {
         Poll::Pending
     }
 
+    #[inline(never)]
     fn poll_from<C: Case + ?Sized>(
         &mut self,
         cx: &mut Context<'_>,
