@@ -86,7 +86,7 @@ impl<T, C: Deref<Target = Chan<T>>> Case for RecvCase<T, C> {
     fn likely_ready(&self) -> bool {
         self.chan
             .as_deref()
-            .is_some_and(|c| c.len() > 0 || c.blocked_senders() > 0 || c.is_closed())
+            .is_some_and(|c| c.len() > 0 || c.blocked_senders() > 0)
     }
 
     fn register(&mut self, owner: &mut Owner<'_>, index: usize) -> Registered {
@@ -197,7 +197,7 @@ impl<T, C: Deref<Target = Chan<T>>> Case for SendCase<T, C> {
     fn likely_ready(&self) -> bool {
         self.chan
             .as_deref()
-            .is_some_and(|c| c.has_room(c.len()) || c.blocked_receivers() > 0 || c.is_closed())
+            .is_some_and(|c| c.has_room(c.len()) || c.blocked_receivers() > 0)
     }
 
     fn register(&mut self, owner: &mut Owner<'_>, index: usize) -> Registered {

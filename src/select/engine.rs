@@ -155,7 +155,10 @@ impl Engine {
         let mut rounds = 0u32;
         loop {
             // 1. Immediate pass. After a retry it tries every case: a peer was seen queued.
-            if let Some(done) = self.immediate(cx, cases, &order, rounds == 0) {
+            // Under loom it always does: the hint's relaxed loads would multiply the
+            // executions to explore, and it changes no outcome (the registration decides).
+            let hinted = rounds == 0 && !cfg!(loom);
+            if let Some(done) = self.immediate(cx, cases, &order, hinted) {
                 return done;
             }
             // 2. Registration pass. The first case to queue makes the record; a case that
