@@ -172,3 +172,45 @@ fn select_with_default_then_reused_entry() {
     assert_eq!(rx.try_recv(), Ok(1));
     assert_clean(&seen, 3);
 }
+
+/// Spare entries move between plain operations (whose record lives inside their one entry)
+/// and selects (whose cases share one record), both ways: every wait still gets its
+/// message, and no waker runs under a lock when an entry changes hands.
+#[test]
+fn spares_move_between_plain_operations_and_selects() {
+    let (a_tx, a) = bounded::<u32>(0);
+    let (b_tx, b) = bounded::<u32>(0);
+    let seen = Arc::new(Seen::default());
+    for i in 0..3 {
+        // A plain receive on `a`, woken by a peer: its entry becomes `a`'s spare.
+        let mut fut = a.recv();
+        assert!(poll_with(&mut fut, &Probe::waker(&a, &seen)).is_pending());
+        a_tx.try_send(10 * i).unwrap();
+        assert_eq!(poll_once(&mut fut), Poll::Ready(Some(10 * i)));
+        drop(fut);
+        // A plain receive on `b`, cancelled: its entry becomes `b`'s spare.
+        let mut fut = b.recv();
+        assert!(poll_with(&mut fut, &Probe::waker(&b, &seen)).is_pending());
+        drop(fut);
+        // A select over both reuses the two spares for its cases; `b` fires.
+        let mut sel = Box::pin(async {
+            select! {
+                recv(a) -> v => v,
+                recv(b) -> v => v,
+            }
+        });
+        assert!(poll_with(&mut sel, &Probe::waker(&a, &seen)).is_pending());
+        b_tx.try_send(10 * i + 1).unwrap();
+        assert_eq!(poll_once(&mut sel), Poll::Ready(Some(10 * i + 1)));
+    }
+    // Plain operations take the entries the selects left.
+    for v in [98, 99] {
+        let mut fut = a.recv();
+        assert!(poll_once(&mut fut).is_pending());
+        a_tx.try_send(v).unwrap();
+        assert_eq!(poll_once(&mut fut), Poll::Ready(Some(v)));
+    }
+    // Each round: a wake and a drop for the plain receive, a drop for the cancelled one, a
+    // wake and a drop for the select.
+    assert_clean(&seen, 15);
+}
