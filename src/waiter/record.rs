@@ -165,7 +165,7 @@ impl Record {
     }
 
     /// [`recycle`](Self::recycle) for a record that a peer (or a close) claimed, and whose
-    /// waker the claimer takes when it wakes the owner: a shared record keeps its waker
+    /// waker the claimer took with its claim: a shared record keeps its waker
     /// slot as it is, which saves a lock. The owner must not have set a waker after that
     /// claimer may have taken the old one (`Engine` tracks this).
     pub(crate) fn recycle_claimed(record: Arc<Record>) {
