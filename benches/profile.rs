@@ -250,20 +250,27 @@ fn select_split(n: u64) -> (u64, u64) {
     (per, expected(per * 4))
 }
 
-fn select_blocking_gochan(cap: Option<usize>, n: u64) {
-    let (per, want) = select_split(n);
-    let chans: Vec<_> = (0..4).map(|_| <Gochan as Blocking>::new(cap)).collect();
-    let senders: Vec<_> = chans
+/// Starts the four senders of `select_rx`: sender `s` sends `s * per .. (s + 1) * per` on
+/// channel `s`.
+fn spawn_senders<L: Blocking>(chans: &[(L::Tx, L::Rx)], per: u64) -> Vec<thread::JoinHandle<()>>
+where
+    L::Tx: Clone,
+{
+    chans
         .iter()
         .enumerate()
         .map(|(s, (tx, _))| {
             let tx = tx.clone();
             let s = s as u64;
-            thread::spawn(move || {
-                (s * per..(s + 1) * per).for_each(|v| <Gochan as Blocking>::send(&tx, v))
-            })
+            thread::spawn(move || (s * per..(s + 1) * per).for_each(|v| L::send(&tx, v)))
         })
-        .collect();
+        .collect()
+}
+
+fn select_blocking_gochan(cap: Option<usize>, n: u64) {
+    let (per, want) = select_split(n);
+    let chans: Vec<_> = (0..4).map(|_| <Gochan as Blocking>::new(cap)).collect();
+    let senders = spawn_senders::<Gochan>(&chans, per);
     let (r0, r1, r2, r3) = (&chans[0].1, &chans[1].1, &chans[2].1, &chans[3].1);
     let mut sum = 0;
     for _ in 0..per * 4 {
@@ -281,15 +288,7 @@ fn select_blocking_gochan(cap: Option<usize>, n: u64) {
 fn select_blocking_crossbeam(cap: Option<usize>, n: u64) {
     let (per, want) = select_split(n);
     let chans: Vec<_> = (0..4).map(|_| Crossbeam::new(cap)).collect();
-    let senders: Vec<_> = chans
-        .iter()
-        .enumerate()
-        .map(|(s, (tx, _))| {
-            let tx = tx.clone();
-            let s = s as u64;
-            thread::spawn(move || (s * per..(s + 1) * per).for_each(|v| Crossbeam::send(&tx, v)))
-        })
-        .collect();
+    let senders = spawn_senders::<Crossbeam>(&chans, per);
     let (r0, r1, r2, r3) = (&chans[0].1, &chans[1].1, &chans[2].1, &chans[3].1);
     let mut sum = 0;
     for _ in 0..per * 4 {
