@@ -118,3 +118,37 @@ fn dropped_future_then_reuse() {
         },
     );
 }
+
+/// Capacity 0: the entry a plain receive leaves on `a` (its record inside it) is reused by a
+/// select over `a` and `b` (whose cases share one record) while a sender on `b` races to
+/// complete the select; then a plain receive reuses the entry the select left on `a`. Every
+/// message arrives once, at the operation it was meant for.
+#[test]
+fn spare_moves_between_a_plain_receive_and_a_select() {
+    model("spare_moves_between_a_plain_receive_and_a_select", || {
+        let (a_tx, a) = bounded::<Tracked>(0);
+        let (b_tx, b) = bounded::<Tracked>(0);
+        let (m1, c1) = Tracked::new(1);
+        let (m2, c2) = Tracked::new(2);
+        let (m3, c3) = Tracked::new(3);
+        let a_sender = thread::spawn(move || {
+            a_tx.send_blocking(m1).unwrap();
+            a_tx
+        });
+        assert_eq!(a.recv_blocking().unwrap().value, 1);
+        let a_tx = a_sender.join().unwrap();
+        let b_sender = thread::spawn(move || b_tx.send_blocking(m2).is_ok());
+        let got = gochan::select_blocking! {
+            recv(a) -> v => (0, v.map(|m| m.value)),
+            recv(b) -> v => (1, v.map(|m| m.value)),
+        };
+        assert_eq!(got, (1, Some(2)));
+        assert!(b_sender.join().unwrap());
+        let a_receiver = thread::spawn(move || a.recv_blocking().map(|m| m.value));
+        a_tx.send_blocking(m3).unwrap();
+        assert_eq!(a_receiver.join().unwrap(), Some(3));
+        for c in [c1, c2, c3] {
+            assert_eq!(drops(&c), 1, "a message was leaked or duplicated");
+        }
+    });
+}
