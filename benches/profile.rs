@@ -250,13 +250,15 @@ fn select_split(n: u64) -> (u64, u64) {
     (per, expected(per * 4))
 }
 
-/// Starts the four senders of `select_rx`: sender `s` sends `s * per .. (s + 1) * per` on
-/// channel `s`.
-fn spawn_senders<L: Blocking>(chans: &[(L::Tx, L::Rx)], per: u64) -> Vec<thread::JoinHandle<()>>
+/// `select_rx` on threads: four senders, sender `s` sending `s * per .. (s + 1) * per` on
+/// channel `s`, and this thread receiving everything through `select`, one message a call.
+fn select_blocking<L: Blocking>(cap: Option<usize>, n: u64, select: impl Fn(&[L::Rx]) -> u64)
 where
     L::Tx: Clone,
 {
-    chans
+    let (per, want) = select_split(n);
+    let chans: Vec<_> = (0..4).map(|_| L::new(cap)).collect();
+    let senders: Vec<_> = chans
         .iter()
         .enumerate()
         .map(|(s, (tx, _))| {
@@ -264,43 +266,36 @@ where
             let s = s as u64;
             thread::spawn(move || (s * per..(s + 1) * per).for_each(|v| L::send(&tx, v)))
         })
-        .collect()
+        .collect();
+    // The senders' handles stay here, so no channel closes while the select runs.
+    let (_txs, rxs): (Vec<L::Tx>, Vec<L::Rx>) = chans.into_iter().unzip();
+    let sum: u64 = (0..per * 4).map(|_| select(&rxs)).sum();
+    senders.into_iter().for_each(|t| t.join().expect("sender"));
+    assert_eq!(sum, want);
 }
 
 fn select_blocking_gochan(cap: Option<usize>, n: u64) {
-    let (per, want) = select_split(n);
-    let chans: Vec<_> = (0..4).map(|_| <Gochan as Blocking>::new(cap)).collect();
-    let senders = spawn_senders::<Gochan>(&chans, per);
-    let (r0, r1, r2, r3) = (&chans[0].1, &chans[1].1, &chans[2].1, &chans[3].1);
-    let mut sum = 0;
-    for _ in 0..per * 4 {
-        sum += gochan::select_blocking! {
+    select_blocking::<Gochan>(cap, n, |rxs| {
+        let [r0, r1, r2, r3] = [&rxs[0], &rxs[1], &rxs[2], &rxs[3]];
+        gochan::select_blocking! {
             recv(r0) -> v => v.expect("open"),
             recv(r1) -> v => v.expect("open"),
             recv(r2) -> v => v.expect("open"),
             recv(r3) -> v => v.expect("open"),
-        };
-    }
-    senders.into_iter().for_each(|t| t.join().expect("sender"));
-    assert_eq!(sum, want);
+        }
+    });
 }
 
 fn select_blocking_crossbeam(cap: Option<usize>, n: u64) {
-    let (per, want) = select_split(n);
-    let chans: Vec<_> = (0..4).map(|_| Crossbeam::new(cap)).collect();
-    let senders = spawn_senders::<Crossbeam>(&chans, per);
-    let (r0, r1, r2, r3) = (&chans[0].1, &chans[1].1, &chans[2].1, &chans[3].1);
-    let mut sum = 0;
-    for _ in 0..per * 4 {
-        sum += crossbeam_channel::select! {
+    select_blocking::<Crossbeam>(cap, n, |rxs| {
+        let [r0, r1, r2, r3] = [&rxs[0], &rxs[1], &rxs[2], &rxs[3]];
+        crossbeam_channel::select! {
             recv(r0) -> v => v.expect("open"),
             recv(r1) -> v => v.expect("open"),
             recv(r2) -> v => v.expect("open"),
             recv(r3) -> v => v.expect("open"),
-        };
-    }
-    senders.into_iter().for_each(|t| t.join().expect("sender"));
-    assert_eq!(sum, want);
+        }
+    });
 }
 
 fn select_async_gochan(cap: Option<usize>, n: u64) {
