@@ -410,6 +410,54 @@ fn biased_picks_first_ready_case_in_source_order() {
     );
 }
 
+/// A closed channel and a timer that is due are ready cases like a buffered message, though
+/// neither shows in a channel's length: `biased;` picks them when they come first, and an
+/// unbiased select picks each of two such cases about as often as a channel with a message.
+#[test]
+fn closed_channels_and_due_timers_compete_like_any_ready_case() {
+    let (busy_tx, busy) = bounded::<i32>(1000);
+    for i in 0..1000 {
+        busy_tx.try_send(i).unwrap();
+    }
+    let (_closed_tx, closed) = bounded::<i32>(0);
+    closed.close();
+    let due = after(Duration::ZERO);
+    thread::sleep(Duration::from_millis(5));
+    for _ in 0..20 {
+        let which = select_blocking! {
+            biased;
+            recv(closed) -> v => { assert_eq!(v, None); "closed" },
+            recv(busy) -> _ => "busy",
+        };
+        assert_eq!(which, "closed");
+        let which = futures::executor::block_on(async {
+            select! {
+                biased;
+                recv(closed) -> _ => "closed",
+                recv(busy) -> _ => "busy",
+            }
+        });
+        assert_eq!(which, "closed");
+    }
+    let which = select_blocking! {
+        biased;
+        recv(due) -> _ => "timer",
+        recv(busy) -> _ => "busy",
+    };
+    assert_eq!(which, "timer");
+    let (mut nc, mut nb) = (0, 0);
+    for _ in 0..200 {
+        select_blocking! {
+            recv(closed) -> _ => nc += 1,
+            recv(busy) -> _ => nb += 1,
+        }
+    }
+    assert!(
+        nc > 60 && nb > 60,
+        "a closed channel was chosen {nc} times, a channel with messages {nb} times"
+    );
+}
+
 // ---------------------------------------------------------------------------------------------
 // The Select builder (Go's reflect.Select, E)
 // ---------------------------------------------------------------------------------------------

@@ -154,11 +154,11 @@ impl Engine {
         let mut order = rng::Order::new(cases.len(), self.biased);
         let mut rounds = 0u32;
         loop {
-            // 1. Immediate pass. After a retry it tries every case: a peer was seen queued.
-            // Under loom it always does: the hint's relaxed loads would multiply the
-            // executions to explore, and it changes no outcome (the registration decides).
-            let hinted = rounds == 0 && !cfg!(loom);
-            if let Some(done) = self.immediate(cx, cases, &order, hinted) {
+            // 1. Immediate pass. It tries every case, even one whose snapshots say it is not
+            // ready: a closed channel or a due timer does not show in them, and a case
+            // skipped here would lose to a later one (`biased;`) or be chosen less often
+            // than uniformly (B2.1).
+            if let Some(done) = self.immediate(cx, cases, &order) {
                 return done;
             }
             // 2. Registration pass. The first case to queue makes the record; a case that
@@ -228,17 +228,11 @@ impl Engine {
 
     /// Step 1: tries each case once in `order`. `Some` if the operation is over (a case
     /// completed, or there is only `default`), or waits forever (only nil cases).
-    ///
-    /// With `hinted`, a case whose channel's lock-free snapshots say it is not ready is not
-    /// tried: the registration pass, which looks at every case under its channel's lock and
-    /// commits one that is ready, is what decides (and makes `default` linearizable), so
-    /// the hint only saves the lock of an attempt that would fail.
     fn immediate<C: Case + ?Sized>(
         &mut self,
         cx: &mut Context<'_>,
         cases: &mut [&mut C],
         order: &rng::Order,
-        hinted: bool,
     ) -> Option<Poll<Outcome>> {
         let mut any = false;
         for k in 0..order.len() {
@@ -247,7 +241,7 @@ impl Engine {
                 continue;
             }
             any = true;
-            if (!hinted || cases[i].likely_ready()) && cases[i].try_now() {
+            if cases[i].try_now() {
                 self.done = true;
                 return Some(Poll::Ready(Outcome::Case(i)));
             }
