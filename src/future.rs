@@ -9,9 +9,8 @@ use std::task::{Context, Poll};
 
 use crate::chan::Chan;
 use crate::error::SendError;
-use crate::select::case::{Case, RecvCase, SendCase};
-use crate::select::engine::{Engine, Outcome};
 use crate::sync::Arc;
+use crate::waiter::{Key, Plain};
 
 /// The future returned by [`Receiver::recv`](crate::Receiver::recv).
 ///
@@ -75,7 +74,7 @@ impl<T> Future for RecvFuture<'_, T> {
 impl<T> std::fmt::Debug for RecvFuture<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RecvFuture")
-            .field("waiting", &self.op.engine.is_waiting())
+            .field("waiting", &self.op.is_waiting())
             .finish_non_exhaustive()
     }
 }
@@ -150,16 +149,19 @@ impl<T> Future for SendFuture<'_, T> {
 impl<T> std::fmt::Debug for SendFuture<'_, T> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("SendFuture")
-            .field("waiting", &self.op.engine.is_waiting())
+            .field("waiting", &self.op.is_waiting())
             .finish_non_exhaustive()
     }
 }
 
-/// One receive driven by the engine, over a borrowed (`&Chan`) or owned (`Arc<Chan>`)
-/// channel: the state machine behind `RecvFuture`, `Stream` and `sleep`.
+/// One plain receive over a borrowed (`&Chan`) or owned (`Arc<Chan>`) channel: the state
+/// machine behind `RecvFuture`, `Stream` and `sleep`. It completes at once when it can, and
+/// otherwise waits in a [`Plain`] waiter that only its channel completes (`waiter/plain.rs`).
 pub(crate) struct RecvOp<T, C: Deref<Target = Chan<T>>> {
-    case: RecvCase<T, C>,
-    engine: Engine,
+    chan: Option<C>,
+    /// The queued waiter and its key on the channel's receive list.
+    wait: Option<(Key, Plain<T>)>,
+    done: bool,
 }
 
 /// A receive that owns its channel handle (for `Stream`, `sleep` and `WaitGroup`, which
@@ -169,14 +171,32 @@ pub(crate) type OwnedRecv<T> = RecvOp<T, Arc<Chan<T>>>;
 impl<T, C: Deref<Target = Chan<T>>> RecvOp<T, C> {
     pub(crate) fn new(chan: Option<C>) -> Self {
         RecvOp {
-            case: RecvCase::new(chan),
-            engine: Engine::new(false, true),
+            chan,
+            wait: None,
+            done: false,
         }
     }
 
+    /// Stops waiting: `Some(result)` if a sender (or a close) completed the receive first.
     fn abort(&mut self) -> Option<Option<T>> {
-        let mut cases: [&mut dyn Case; 1] = [&mut self.case];
-        self.engine.abort(&mut cases).map(|_| self.case.take())
+        let (key, mut plain) = self.wait.take()?;
+        self.done = true;
+        if !plain.is_done() {
+            let chan = self
+                .chan
+                .as_deref()
+                .expect("only a channel queues a waiter");
+            if let Some(link) = chan.unlink(key, false) {
+                plain.unlinked(link);
+                return None;
+            }
+        }
+        Some(plain.take_slot())
+    }
+
+    /// Whether the receive is queued and waiting for a sender.
+    fn is_waiting(&self) -> bool {
+        self.wait.is_some()
     }
 }
 
@@ -187,7 +207,8 @@ impl<T> OwnedRecv<T> {
     }
 }
 
-// The message is never pinned: the future only moves it in and out by value.
+// The message is never pinned: the future only moves it in and out by value, and the waiter
+// lives in its own allocation.
 impl<T, C: Deref<Target = Chan<T>>> Unpin for RecvOp<T, C> {}
 
 impl<T, C: Deref<Target = Chan<T>>> Future for RecvOp<T, C> {
@@ -195,37 +216,66 @@ impl<T, C: Deref<Target = Chan<T>>> Future for RecvOp<T, C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        match this.engine.poll_one(cx, &mut this.case) {
-            Poll::Ready(Outcome::Case(_)) => Poll::Ready(this.case.take()),
-            Poll::Ready(Outcome::Default) => unreachable!("a receive has no default"),
-            Poll::Pending => Poll::Pending,
+        if let Some((key, plain)) = &this.wait {
+            if !plain.is_done() {
+                let chan = this
+                    .chan
+                    .as_deref()
+                    .expect("only a channel queues a waiter");
+                if chan.rewake(*key, false, cx.waker()) {
+                    return Poll::Pending;
+                }
+            }
+            let (_, mut plain) = this.wait.take().expect("checked above");
+            this.done = true;
+            return Poll::Ready(plain.take_slot());
+        }
+        assert!(!this.done, "a completed receive was polled again");
+        // A nil channel never delivers (A3.4): wait forever, woken by nobody.
+        let Some(chan) = this.chan.as_deref() else {
+            return Poll::Pending;
+        };
+        match chan.recv_or_wait(cx.waker()) {
+            Ok(v) => {
+                this.done = true;
+                Poll::Ready(v)
+            }
+            Err(wait) => {
+                this.wait = Some(wait);
+                Poll::Pending
+            }
         }
     }
 }
 
 impl<T, C: Deref<Target = Chan<T>>> Drop for RecvOp<T, C> {
     fn drop(&mut self) {
-        if !self.engine.is_waiting() {
-            return;
+        // A message handed to a receive that is dropped goes on to another receiver or back
+        // to the front of the channel (G6).
+        if let Some(Some(msg)) = self.abort() {
+            if let Some(chan) = self.chan.as_deref() {
+                chan.give_back(msg);
+            }
         }
-        let mut cases: [&mut dyn Case; 1] = [&mut self.case];
-        self.engine.cancel(&mut cases);
     }
 }
 
 impl<T, C: Deref<Target = Chan<T>>> std::fmt::Debug for RecvOp<T, C> {
     fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
         f.debug_struct("RecvOp")
-            .field("waiting", &self.engine.is_waiting())
+            .field("waiting", &self.is_waiting())
             .finish_non_exhaustive()
     }
 }
 
-/// One send driven by the engine, over a borrowed or owned channel: the state machine behind
-/// `SendFuture` and `Sink`.
+/// One plain send over a borrowed or owned channel: the state machine behind `SendFuture`
+/// and `Sink`. While it waits, its message is in its waiter's slot.
 pub(crate) struct SendOp<T, C: Deref<Target = Chan<T>>> {
-    case: SendCase<T, C>,
-    engine: Engine,
+    chan: Option<C>,
+    /// The message until the send is tried, and after a nil channel's wait.
+    msg: Option<T>,
+    wait: Option<(Key, Plain<T>)>,
+    done: bool,
 }
 
 /// A send that owns its channel handle (for `Sink`).
@@ -234,20 +284,44 @@ pub(crate) type OwnedSend<T> = SendOp<T, Arc<Chan<T>>>;
 impl<T, C: Deref<Target = Chan<T>>> SendOp<T, C> {
     pub(crate) fn new(chan: Option<C>, msg: T) -> Self {
         SendOp {
-            case: SendCase::new(chan, msg),
-            engine: Engine::new(false, true),
+            chan,
+            msg: Some(msg),
+            wait: None,
+            done: false,
         }
     }
 
+    /// Stops waiting: `Ok(result)` if the send completed meanwhile (a receiver took the
+    /// message, or a close gave it back), else `Err(message)`: it was never sent.
     fn abort(&mut self) -> Result<Result<(), SendError<T>>, T> {
-        let mut cases: [&mut dyn Case; 1] = [&mut self.case];
-        match self.engine.abort(&mut cases) {
-            Some(_) => Ok(self.case.take()),
-            None => Err(self
-                .case
-                .take_msg()
-                .expect("an unsent case holds its message")),
+        let Some((key, mut plain)) = self.wait.take() else {
+            return Err(self.msg.take().expect("an unsent send holds its message"));
+        };
+        self.done = true;
+        if !plain.is_done() {
+            let chan = self
+                .chan
+                .as_deref()
+                .expect("only a channel queues a waiter");
+            if let Some(link) = chan.unlink(key, true) {
+                plain.unlinked(link);
+                return Err(plain.take_slot().expect("an unsent send holds its message"));
+            }
         }
+        Ok(sent(plain.take_slot()))
+    }
+
+    /// Whether the send is queued and waiting for a receiver.
+    fn is_waiting(&self) -> bool {
+        self.wait.is_some()
+    }
+}
+
+/// The result of a completed send from what its slot still holds (plain invariant 5).
+fn sent<T>(left: Option<T>) -> Result<(), SendError<T>> {
+    match left {
+        None => Ok(()),
+        Some(m) => Err(SendError(m)),
     }
 }
 
@@ -266,20 +340,45 @@ impl<T, C: Deref<Target = Chan<T>>> Future for SendOp<T, C> {
 
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        match this.engine.poll_one(cx, &mut this.case) {
-            Poll::Ready(Outcome::Case(_)) => Poll::Ready(this.case.take()),
-            Poll::Ready(Outcome::Default) => unreachable!("a send has no default"),
-            Poll::Pending => Poll::Pending,
+        if let Some((key, plain)) = &this.wait {
+            if !plain.is_done() {
+                let chan = this
+                    .chan
+                    .as_deref()
+                    .expect("only a channel queues a waiter");
+                if chan.rewake(*key, true, cx.waker()) {
+                    return Poll::Pending;
+                }
+            }
+            let (_, mut plain) = this.wait.take().expect("checked above");
+            this.done = true;
+            return Poll::Ready(sent(plain.take_slot()));
+        }
+        assert!(!this.done, "a completed send was polled again");
+        // A nil channel never takes the message (A3.4): it stays here, woken by nobody.
+        let Some(chan) = this.chan.as_deref() else {
+            return Poll::Pending;
+        };
+        let msg = this.msg.take().expect("an unsent send holds its message");
+        match chan.send_or_wait(msg, cx.waker()) {
+            Ok(r) => {
+                this.done = true;
+                Poll::Ready(r.map_err(SendError))
+            }
+            Err(wait) => {
+                this.wait = Some(wait);
+                Poll::Pending
+            }
         }
     }
 }
 
 impl<T, C: Deref<Target = Chan<T>>> Drop for SendOp<T, C> {
     fn drop(&mut self) {
-        if !self.engine.is_waiting() {
-            return;
+        // A send dropped while waiting did not send: its message drops with it (G6). One
+        // that completed meanwhile has sent, or holds a message a close gave back.
+        if self.wait.is_some() {
+            let _ = self.abort();
         }
-        let mut cases: [&mut dyn Case; 1] = [&mut self.case];
-        self.engine.cancel(&mut cases);
     }
 }

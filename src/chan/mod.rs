@@ -30,7 +30,7 @@ use std::task::Waker;
 use std::time::Instant;
 
 use crate::sync::{Arc, AtomicBool, AtomicUsize, Ordering, SpinGuard, SpinLock};
-use crate::waiter::{Entry, Key, Record, WaitList};
+use crate::waiter::{Entry, Key, Link, Record, WaitList};
 
 pub(crate) use ops::{RecvNow, Reg, SendNow};
 
@@ -56,8 +56,12 @@ pub(crate) trait Source<T>: Send {
     }
 }
 
-/// A waiter's entry as stored on a wait list.
-pub(crate) type Waiter<T> = Arc<Entry<T>>;
+/// A waiter as stored on a wait list: one case of a select, whose record several channels may
+/// race to claim, or a plain send or receive, which only this channel completes.
+pub(crate) enum Waiter<T> {
+    Entry(Arc<Entry<T>>),
+    Plain(Link<T>),
+}
 
 pub(crate) struct State<T> {
     pub(crate) buf: VecDeque<T>,
@@ -69,7 +73,7 @@ pub(crate) struct State<T> {
     /// owners have dropped them (`ops::new_entry`): a steady stream of waits allocates
     /// nothing. Two, because in a rendezvous each side's entry is still held by its owner
     /// when the other side registers.
-    pub(crate) spare: [Option<Waiter<T>>; 2],
+    pub(crate) spare: [Option<Arc<Entry<T>>>; 2],
 }
 
 /// The shared part of a channel.
@@ -124,7 +128,13 @@ impl<T> Deferred<T> {
     /// lock, to wake it after the lock is released.
     #[inline]
     pub(crate) fn wake(&mut self, record: &Record) {
-        let Some(w) = record.take_waker() else {
+        self.push(record.take_waker());
+    }
+
+    /// Keeps the waker of a plain waiter just completed, to wake after the lock is released.
+    #[inline]
+    pub(crate) fn push(&mut self, waker: Option<Waker>) {
+        let Some(w) = waker else {
             return;
         };
         if self.first.is_none() {
@@ -264,9 +274,14 @@ impl<T> Chan<T> {
         // Release pairs with the Acquire load in `is_closed`.
         self.closed.store(true, Ordering::Release);
         // Invariant 2: claim every waiter; slots stay as they are (waiter invariant 4).
-        for e in st.receivers.drain().into_iter().chain(st.senders.drain()) {
-            if e.record.try_claim(e.case) {
-                later.wake(&e.record);
+        for w in st.receivers.drain().into_iter().chain(st.senders.drain()) {
+            match w {
+                Waiter::Entry(e) => {
+                    if e.record.try_claim(e.case) {
+                        later.wake(&e.record);
+                    }
+                }
+                Waiter::Plain(link) => later.push(link.complete_closed()),
             }
         }
         st.source = None;
@@ -287,19 +302,22 @@ impl<T> Chan<T> {
         later.run();
     }
 
-    /// Removes a registration that did not win. Returns the entry if it was still queued.
-    pub(crate) fn withdraw(&self, key: Key, send: bool) -> Option<Waiter<T>> {
+    /// Removes a select's registration that did not win, if it is still queued.
+    pub(crate) fn withdraw(&self, key: Key, send: bool) {
         let mut st = self.lock();
-        let e = if send {
+        let w = if send {
             st.senders.remove(key)
         } else {
             st.receivers.remove(key)
         };
-        if let Some(e) = &e {
-            self.publish(&st);
-            ops::keep_spare(&mut st, e.clone());
+        match w {
+            Some(Waiter::Entry(e)) => {
+                self.publish(&st);
+                ops::keep_spare(&mut st, e);
+            }
+            Some(Waiter::Plain(_)) => unreachable!("a select's key names a select's entry"),
+            None => {}
         }
-        e
     }
 
     /// Gives back a message that a dropped receive had been handed (G6): to the oldest

@@ -4,12 +4,13 @@
 //! `me` is the record of the operation doing the step, if it has one: its own entries are
 //! skipped, so a select never communicates with itself (B8.1).
 
+use std::task::Waker;
 use std::time::Instant;
 
 use super::{Chan, Deferred, State, Waiter};
 use crate::sync::{Arc, SpinGuard};
 use crate::waiter::list::Pick;
-use crate::waiter::{Entry, Key, Owner, Record};
+use crate::waiter::{Entry, Key, Link, Owner, Plain, Record};
 
 /// Rounds of the pre-park spin: 1 + 2 + ... + 64 pauses.
 #[cfg(not(any(loom, shuttle)))]
@@ -43,7 +44,7 @@ pub(crate) enum RecvNow<T> {
 /// The outcome of registering one case of a waiting operation.
 pub(crate) enum Reg<T, R> {
     /// Queued as this entry; the record waits for a claim.
-    Registered(Key, Waiter<T>),
+    Registered(Key, Arc<Entry<T>>),
     /// The case was ready: the operation claimed its own record for it and completed it.
     Committed(R),
     /// The record had already been claimed through another case.
@@ -62,7 +63,12 @@ pub(crate) fn hand_to_receiver<T>(
     later: &mut Deferred<T>,
 ) -> Result<(), T> {
     let mut msg = Some(msg);
-    let taken = st.receivers.take_first(|e| {
+    let taken = st.receivers.take_first(|w| {
+        let e = match w {
+            // Only this channel completes a plain receive: it is always there to take.
+            Waiter::Plain(_) => return Pick::Take,
+            Waiter::Entry(e) => e,
+        };
         if e.is_from(me) {
             return Pick::Skip;
         }
@@ -78,7 +84,12 @@ pub(crate) fn hand_to_receiver<T>(
         }
     });
     match taken {
-        Some(e) => {
+        Some(Waiter::Plain(link)) => {
+            let msg = msg.expect("a plain receiver is taken with the message in hand");
+            later.push(link.complete_recv(msg));
+            Ok(())
+        }
+        Some(Waiter::Entry(e)) => {
             later.wake(&e.record);
             keep_spare(st, e);
             Ok(())
@@ -95,7 +106,11 @@ fn take_from_sender<T>(
     later: &mut Deferred<T>,
 ) -> Option<T> {
     let mut msg = None;
-    let taken = st.senders.take_first(|e| {
+    let taken = st.senders.take_first(|w| {
+        let e = match w {
+            Waiter::Plain(_) => return Pick::Take,
+            Waiter::Entry(e) => e,
+        };
         if e.is_from(me) {
             return Pick::Skip;
         }
@@ -110,18 +125,25 @@ fn take_from_sender<T>(
             Pick::Discard
         }
     });
-    taken.map(|e| {
-        later.wake(&e.record);
-        keep_spare(st, e);
-        msg.expect("a queued sender holds its message")
-    })
+    match taken? {
+        Waiter::Plain(link) => {
+            let (m, waker) = link.complete_send();
+            later.push(waker);
+            Some(m)
+        }
+        Waiter::Entry(e) => {
+            later.wake(&e.record);
+            keep_spare(st, e);
+            Some(msg.expect("a queued sender holds its message"))
+        }
+    }
 }
 
 /// Keeps an entry just taken off a wait list as the channel's spare: once its owner has
 /// finished with it, the next registration reuses it instead of allocating (see
 /// [`new_entry`]). The owner still holds it, so nothing is dropped here.
 #[inline]
-pub(crate) fn keep_spare<T>(st: &mut State<T>, e: Waiter<T>) {
+pub(crate) fn keep_spare<T>(st: &mut State<T>, e: Arc<Entry<T>>) {
     if let Some(free) = st.spare.iter_mut().find(|s| s.is_none()) {
         *free = Some(e);
     }
@@ -134,7 +156,7 @@ fn new_entry<T>(
     owner: &mut Owner<'_>,
     case: usize,
     msg: Option<T>,
-) -> Waiter<T> {
+) -> Arc<Entry<T>> {
     let mut msg = msg;
     for slot in st.spare.iter_mut() {
         if let Some(spare) = slot {
@@ -147,7 +169,10 @@ fn new_entry<T>(
 }
 
 fn has_peer<T>(list: &crate::waiter::WaitList<Waiter<T>>, me: Option<&Arc<Record>>) -> bool {
-    list.any(|e| !e.is_from(me) && e.record.is_waiting())
+    list.any(|w| match w {
+        Waiter::Plain(_) => true,
+        Waiter::Entry(e) => !e.is_from(me) && e.record.is_waiting(),
+    })
 }
 
 impl<T> Chan<T> {
@@ -260,6 +285,129 @@ impl<T> Chan<T> {
         out
     }
 
+    /// A plain receive (`recv`, `recv_blocking`): completes at once if it can (A5), with
+    /// `Some(message)` or `None` for closed, or else queues a waiter woken through `waker`
+    /// and returns it with its key. One pass under the lock, as Go's `chanrecv`.
+    #[inline]
+    pub(crate) fn recv_or_wait(&self, waker: &Waker) -> Result<Option<T>, (Key, Plain<T>)> {
+        let mut st = self.lock();
+        if st.senders.len() == 0 {
+            // As in `try_recv`: with no sender queued, a buffered message is all there is.
+            if let Some(v) = st.buf.pop_front() {
+                shrink(&mut st.buf, self.cap);
+                self.publish_len(&st);
+                return Ok(Some(v));
+            }
+        }
+        self.recv_or_wait_slow(st, waker)
+    }
+
+    #[inline(never)]
+    fn recv_or_wait_slow(
+        &self,
+        mut st: SpinGuard<'_, State<T>>,
+        waker: &Waker,
+    ) -> Result<Option<T>, (Key, Plain<T>)> {
+        let mut later = Deferred::default();
+        let out = match self.recv_now(&mut st, None, &mut later) {
+            RecvNow::Got(v) => Ok(Some(v)),
+            RecvNow::Closed => Ok(None),
+            RecvNow::Empty => {
+                let (plain, link) = Plain::new(None, waker);
+                let key = st.receivers.push_back(Waiter::Plain(link));
+                if let Some(s) = st.source.as_mut() {
+                    s.on_wait();
+                }
+                self.publish(&st);
+                Err((key, plain))
+            }
+        };
+        drop(st);
+        later.run();
+        out
+    }
+
+    /// A plain send (`send`, `send_blocking`): completes at once if it can (A4), with
+    /// `Ok(())` or `Err(msg)` for closed, or else queues a waiter holding `msg`.
+    #[inline]
+    pub(crate) fn send_or_wait(
+        &self,
+        msg: T,
+        waker: &Waker,
+    ) -> Result<Result<(), T>, (Key, Plain<T>)> {
+        let mut st = self.lock();
+        if st.receivers.len() == 0 && !st.closed && self.has_room(st.buf.len()) {
+            // As in `try_send`: with no receiver queued, buffering is all there is.
+            st.buf.push_back(msg);
+            self.publish_len(&st);
+            return Ok(Ok(()));
+        }
+        self.send_or_wait_slow(st, msg, waker)
+    }
+
+    #[inline(never)]
+    fn send_or_wait_slow(
+        &self,
+        mut st: SpinGuard<'_, State<T>>,
+        msg: T,
+        waker: &Waker,
+    ) -> Result<Result<(), T>, (Key, Plain<T>)> {
+        let mut later = Deferred::default();
+        let out = match self.send_now(&mut st, msg, None, &mut later) {
+            SendNow::Sent => Ok(Ok(())),
+            SendNow::Closed(m) => Ok(Err(m)),
+            SendNow::Full(m) => {
+                let (plain, link) = Plain::new(Some(m), waker);
+                let key = st.senders.push_back(Waiter::Plain(link));
+                self.publish(&st);
+                Err((key, plain))
+            }
+        };
+        drop(st);
+        later.run();
+        out
+    }
+
+    /// A queued plain waiter is polled again before it completed: give it `waker` (its task
+    /// may have moved). `false` if a peer completed it meanwhile.
+    pub(crate) fn rewake(&self, key: Key, send: bool, waker: &Waker) -> bool {
+        let old = {
+            let mut st = self.lock();
+            let list = if send {
+                &mut st.senders
+            } else {
+                &mut st.receivers
+            };
+            match list.get_mut(key) {
+                Some(Waiter::Plain(link)) => link.set_waker(waker),
+                Some(Waiter::Entry(_)) => unreachable!("a plain key names a plain waiter"),
+                None => return false,
+            }
+        };
+        // A replaced waker is dropped outside the lock (channel invariant 4).
+        drop(old);
+        true
+    }
+
+    /// A plain waiter gives up: its link, taken off the wait list, or `None` if a peer
+    /// completed it first (its slot then holds the result).
+    pub(crate) fn unlink(&self, key: Key, send: bool) -> Option<Link<T>> {
+        let mut st = self.lock();
+        let w = if send {
+            st.senders.remove(key)
+        } else {
+            st.receivers.remove(key)
+        };
+        match w {
+            Some(Waiter::Plain(link)) => {
+                self.publish(&st);
+                Some(link)
+            }
+            Some(Waiter::Entry(_)) => unreachable!("a plain key names a plain waiter"),
+            None => None,
+        }
+    }
+
     /// `try_send`, retried while a short spin lasts, for a blocking sender about to park.
     /// The spin watches the lock-free snapshots and takes the lock only when they say a
     /// retry may succeed; they are hints, the retry decides. Unbuffered and sealed (timer,
@@ -353,7 +501,7 @@ impl<T> Chan<T> {
             return Reg::Claimed;
         }
         let entry = new_entry(&mut st, owner, case, None);
-        let key = st.receivers.push_back(entry.clone());
+        let key = st.receivers.push_back(Waiter::Entry(entry.clone()));
         if let Some(s) = st.source.as_mut() {
             s.on_wait();
         }
@@ -408,7 +556,7 @@ impl<T> Chan<T> {
         }
         let msg = msg.take().expect("a registering send holds its message");
         let entry = new_entry(&mut st, owner, case, Some(msg));
-        let key = st.senders.push_back(entry.clone());
+        let key = st.senders.push_back(Waiter::Entry(entry.clone()));
         self.publish(&st);
         Reg::Registered(key, entry)
     }

@@ -40,9 +40,6 @@ macro_rules! forward_case {
             fn try_now(&mut self) -> bool {
                 self.case.try_now()
             }
-            fn likely_ready(&self) -> bool {
-                self.case.likely_ready()
-            }
             fn register(
                 &mut self,
                 owner: &mut crate::waiter::Owner<'_>,
@@ -58,9 +55,6 @@ macro_rules! forward_case {
             }
             fn abandon_claimed(&mut self) {
                 self.case.abandon_claimed()
-            }
-            fn record(&self) -> Option<&crate::waiter::Record> {
-                self.case.record()
             }
         }
     };

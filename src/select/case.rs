@@ -4,9 +4,10 @@
 
 use std::ops::Deref;
 
-use crate::chan::{Chan, Deferred, RecvNow, Reg, SendNow, Waiter};
+use crate::chan::{Chan, Deferred, RecvNow, Reg, SendNow};
 use crate::error::SendError;
-use crate::waiter::{Key, Owner, Record};
+use crate::sync::Arc;
+use crate::waiter::{Entry, Key, Owner};
 
 /// What a case reports when it registers (internal to the select protocol).
 pub enum Registered {
@@ -22,9 +23,6 @@ pub trait Case {
     fn is_nil(&self) -> bool;
     /// Attempts the operation at once, without a record. `true` if it completed.
     fn try_now(&mut self) -> bool;
-    /// Whether the lock-free snapshots suggest that `try_now` would complete: only a hint
-    /// for skipping an attempt that would fail (the registration decides, under the lock).
-    fn likely_ready(&self) -> bool;
     /// Queues the case as case `index` of `owner`, or completes it if it is ready. The
     /// first case to queue makes the owner's record.
     fn register(&mut self, owner: &mut Owner<'_>, index: usize) -> Registered;
@@ -35,14 +33,12 @@ pub trait Case {
     /// The operation is dropped after this case was claimed: pass a received message on so
     /// that nothing is lost (G6).
     fn abandon_claimed(&mut self);
-    /// The record of the entry this case has queued, if it is queued.
-    fn record(&self) -> Option<&Record>;
 }
 
 /// A receive case over a borrowed (`&Chan`) or owned (`Arc<Chan>`) channel.
 pub struct RecvCase<T, C> {
     chan: Option<C>,
-    waiting: Option<(Waiter<T>, Key)>,
+    waiting: Option<(Arc<Entry<T>>, Key)>,
     /// `Some(v)` once the case completed; `v == None` means closed.
     pub(crate) result: Option<Option<T>>,
 }
@@ -82,13 +78,6 @@ impl<T, C: Deref<Target = Chan<T>>> Case for RecvCase<T, C> {
         true
     }
 
-    #[inline]
-    fn likely_ready(&self) -> bool {
-        self.chan
-            .as_deref()
-            .is_some_and(|c| c.len() > 0 || c.blocked_senders() > 0)
-    }
-
     fn register(&mut self, owner: &mut Owner<'_>, index: usize) -> Registered {
         let Some(chan) = self.chan.as_deref() else {
             return Registered::Queued;
@@ -126,10 +115,6 @@ impl<T, C: Deref<Target = Chan<T>>> Case for RecvCase<T, C> {
         }
     }
 
-    fn record(&self) -> Option<&Record> {
-        self.waiting.as_ref().map(|(e, _)| &*e.record)
-    }
-
     fn abandon_claimed(&mut self) {
         if let (Some(chan), Some((entry, _))) = (self.chan.as_deref(), self.waiting.take()) {
             let msg = entry.slot.lock().take();
@@ -144,7 +129,7 @@ impl<T, C: Deref<Target = Chan<T>>> Case for RecvCase<T, C> {
 pub struct SendCase<T, C> {
     chan: Option<C>,
     msg: Option<T>,
-    waiting: Option<(Waiter<T>, Key)>,
+    waiting: Option<(Arc<Entry<T>>, Key)>,
     pub(crate) result: Option<Result<(), SendError<T>>>,
 }
 
@@ -163,11 +148,6 @@ impl<T, C: Deref<Target = Chan<T>>> SendCase<T, C> {
         self.result
             .take()
             .expect("the selected send case has a result")
-    }
-
-    /// The message, if the case has not sent it (it lost, or never ran).
-    pub(crate) fn take_msg(&mut self) -> Option<T> {
-        self.msg.take()
     }
 }
 
@@ -191,13 +171,6 @@ impl<T, C: Deref<Target = Chan<T>>> Case for SendCase<T, C> {
             }
         }
         true
-    }
-
-    #[inline]
-    fn likely_ready(&self) -> bool {
-        self.chan
-            .as_deref()
-            .is_some_and(|c| c.has_room(c.len()) || c.blocked_receivers() > 0)
     }
 
     fn register(&mut self, owner: &mut Owner<'_>, index: usize) -> Registered {
@@ -235,10 +208,6 @@ impl<T, C: Deref<Target = Chan<T>>> Case for SendCase<T, C> {
             chan.withdraw(key, true);
             self.msg = entry.slot.lock().take();
         }
-    }
-
-    fn record(&self) -> Option<&Record> {
-        self.waiting.as_ref().map(|(e, _)| &*e.record)
     }
 
     fn abandon_claimed(&mut self) {

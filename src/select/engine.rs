@@ -44,10 +44,8 @@ pub enum Outcome {
 pub(crate) struct Engine {
     has_default: bool,
     biased: bool,
-    /// The record of the current wait, and the cases registered under it. A plain send or
-    /// receive keeps no reference to its record (`None`): its one queued entry holds it
-    /// (`Owner::single`, and `record_of`).
-    waiting: Option<(Option<Arc<Record>>, Queued)>,
+    /// The record of the current wait, and the cases registered under it.
+    waiting: Option<(Arc<Record>, Queued)>,
     done: bool,
 }
 
@@ -70,63 +68,6 @@ impl Engine {
         self.poll_from(cx, cases)
     }
 
-    /// A poll of a plain send or receive. Its one case needs no random order, and it makes
-    /// the immediate attempt only when the channel's snapshots say it would likely succeed
-    /// (a buffered message or free slot, or a waiting peer): otherwise the registration does
-    /// under one lock what the attempt would have (with no record made yet it completes at
-    /// once if it can, as Go's `chansend`/`chanrecv` check and then queue).
-    #[inline]
-    pub(crate) fn poll_one<C: Case + ?Sized>(
-        &mut self,
-        cx: &mut Context<'_>,
-        case: &mut C,
-    ) -> Poll<Outcome> {
-        assert!(!self.done, "a completed select was polled again");
-        if self.waiting.is_some() {
-            let mut cases: [&mut C; 1] = [case];
-            return self.poll_from(cx, &mut cases);
-        }
-        if case.likely_ready() && case.try_now() {
-            self.done = true;
-            return Poll::Ready(Outcome::Case(0));
-        }
-        self.register_one(cx, case)
-    }
-
-    /// The registration of a plain send or receive (see `poll_one`).
-    #[inline(never)]
-    fn register_one<C: Case + ?Sized>(
-        &mut self,
-        cx: &mut Context<'_>,
-        case: &mut C,
-    ) -> Poll<Outcome> {
-        let mut owner = Owner::single(cx.waker());
-        let mut queued = Queued::default();
-        if !case.is_nil() {
-            match case.register(&mut owner, 0) {
-                Registered::Queued => queued.push(0),
-                Registered::Committed => {
-                    debug_assert!(
-                        owner.record.is_none(),
-                        "a first case commits without a record"
-                    );
-                    self.done = true;
-                    return Poll::Ready(Outcome::Case(0));
-                }
-                Registered::Claimed | Registered::Retry => {
-                    unreachable!(
-                        "a case registered without a record is neither claimed nor retried"
-                    )
-                }
-            }
-        }
-        // The queued entry holds the record. A nil channel makes none: wait forever (A3.4),
-        // woken by nobody.
-        let record = case.is_nil().then(|| Record::new(cx.waker()));
-        self.waiting = Some((record, queued));
-        Poll::Pending
-    }
-
     #[inline(never)]
     fn poll_from<C: Case + ?Sized>(
         &mut self,
@@ -134,8 +75,7 @@ impl Engine {
         cases: &mut [&mut C],
     ) -> Poll<Outcome> {
         assert!(!self.done, "a completed select was polled again");
-        if let Some((held, _)) = &self.waiting {
-            let record = record_of(held, cases);
+        if let Some((record, _)) = &self.waiting {
             // A waker set here may land after the claimer took the old one: then the
             // re-read sees the claim (the waker lock orders the two), and `finish` must
             // take the new waker back itself.
@@ -184,7 +124,7 @@ impl Engine {
                     Registered::Claimed => {
                         let record = owner.record.expect("only a made record is claimed");
                         let k = record.selected().expect("a claimed record names its case");
-                        self.waiting = Some((Some(record), queued));
+                        self.waiting = Some((record, queued));
                         return Poll::Ready(self.finish(cases, k, false));
                     }
                     Registered::Retry => {
@@ -202,7 +142,7 @@ impl Engine {
                             Record::recycle(record);
                         }
                         Err(k) => {
-                            self.waiting = Some((Some(record), queued));
+                            self.waiting = Some((record, queued));
                             return Poll::Ready(self.finish(cases, k, false));
                         }
                     }
@@ -218,10 +158,10 @@ impl Engine {
                 order = rng::Order::new(cases.len(), self.biased);
                 continue;
             }
-            // 3. Wait. No record means every case is nil (a plain receive on a nil channel,
-            // whose immediate pass `poll_one` made): wait forever (B6.1), woken by nobody.
+            // 3. Wait. Some case queued (the immediate pass returned if every case is nil),
+            // so the record exists.
             let record = record.unwrap_or_else(|| Record::new(cx.waker()));
-            self.waiting = Some((Some(record), queued));
+            self.waiting = Some((record, queued));
             return Poll::Pending;
         }
     }
@@ -254,7 +194,7 @@ impl Engine {
             return Some(Poll::Ready(Outcome::Default));
         }
         // Only nil cases, or none: wait forever (B6.1, B6.2). Nothing will wake us.
-        self.waiting = Some((Some(Record::new(cx.waker())), Queued::default()));
+        self.waiting = Some((Record::new(cx.waker()), Queued::default()));
         Some(Poll::Pending)
     }
 
@@ -267,18 +207,13 @@ impl Engine {
         k: usize,
         late_waker: bool,
     ) -> Outcome {
-        let (held, queued) = self.waiting.take().expect("finish follows a wait");
-        if held.is_none() && late_waker {
-            // The record stays with the entry: take the late waker back now (waiter
-            // invariant 6), before the case lets go of the entry.
-            drop(record_of(&held, cases).take_waker());
-        }
+        let (record, queued) = self.waiting.take().expect("finish follows a wait");
         cases[k].complete();
         withdraw(cases, &queued, k);
-        match held {
-            Some(record) if late_waker => Record::recycle(record),
-            Some(record) => Record::recycle_claimed(record),
-            None => {}
+        if late_waker {
+            Record::recycle(record);
+        } else {
+            Record::recycle_claimed(record);
         }
         self.done = true;
         Outcome::Case(k)
@@ -286,38 +221,33 @@ impl Engine {
 
     /// The operation is dropped before completing (see "Cancel safety").
     pub(crate) fn cancel<C: Case + ?Sized>(&mut self, cases: &mut [&mut C]) {
-        let Some((held, queued)) = self.waiting.take() else {
+        let Some((record, queued)) = self.waiting.take() else {
             return;
         };
-        let aborted = abort_record(&held, cases);
-        match aborted {
+        match record.try_abort() {
             Ok(()) => withdraw(cases, &queued, usize::MAX),
             Err(k) => {
                 cases[k].abandon_claimed();
                 withdraw(cases, &queued, k);
             }
         }
-        if let Some(record) = held {
-            Record::recycle(record);
-        }
+        Record::recycle(record);
         self.done = true;
     }
 
     /// Gives up waiting, but completes a case that was claimed meanwhile (used by timeouts,
     /// which must report a completed operation rather than pass it on).
     pub(crate) fn abort<C: Case + ?Sized>(&mut self, cases: &mut [&mut C]) -> Option<usize> {
-        let (held, queued) = self.waiting.take()?;
-        match abort_record(&held, cases) {
+        let (record, queued) = self.waiting.take()?;
+        match record.try_abort() {
             Ok(()) => {
                 withdraw(cases, &queued, usize::MAX);
-                if let Some(record) = held {
-                    Record::recycle(record);
-                }
+                Record::recycle(record);
                 self.done = true;
                 None
             }
             Err(k) => {
-                self.waiting = Some((held, queued));
+                self.waiting = Some((record, queued));
                 Some(match self.finish(cases, k, false) {
                     Outcome::Case(k) => k,
                     Outcome::Default => unreachable!("finish completes a case"),
@@ -333,7 +263,7 @@ impl Engine {
 }
 
 /// The cases registered in the current round, in registration order. Up to eight live
-/// inline, so a plain send or receive that waits allocates only its record and its entry.
+/// inline, so a select over a few channels allocates only its record and its entries.
 #[derive(Debug, Default)]
 struct Queued {
     inline: [u16; 8],
@@ -359,35 +289,6 @@ impl Queued {
             .map(|&i| i as usize)
             .chain(self.more.iter().copied())
     }
-}
-
-/// The record of the current wait: the engine's own, or, for a plain send or receive, the
-/// one its queued entry holds.
-fn record_of<'r, C: Case + ?Sized>(
-    held: &'r Option<Arc<Record>>,
-    cases: &'r [&mut C],
-) -> &'r Record {
-    match held {
-        Some(r) => r,
-        None => cases[0]
-            .record()
-            .expect("a single case without a record of its own is queued"),
-    }
-}
-
-/// The owner gives up its wait (`Record::try_abort`). A record that only the queued entry
-/// holds loses its waker here, while the owner still reaches it: the entry may later be
-/// dropped under a channel lock, where no waker may be dropped (waiter invariant 7).
-fn abort_record<C: Case + ?Sized>(
-    held: &Option<Arc<Record>>,
-    cases: &[&mut C],
-) -> Result<(), usize> {
-    let record = record_of(held, cases);
-    let out = record.try_abort();
-    if held.is_none() {
-        drop(record.take_waker());
-    }
-    out
 }
 
 fn withdraw<C: Case + ?Sized>(cases: &mut [&mut C], queued: &Queued, except: usize) {

@@ -94,6 +94,15 @@ impl<E> WaitList<E> {
         Some(self.unlink(key.index))
     }
 
+    /// The entry `key` names, if it is still queued.
+    pub(crate) fn get_mut(&mut self, key: Key) -> Option<&mut E> {
+        let node = self.nodes.get_mut(key.index)?;
+        if node.generation != key.generation {
+            return None;
+        }
+        node.value.as_mut()
+    }
+
     /// Removes and returns the first entry for which `pick` says [`Pick::Take`], dropping the
     /// entries it calls [`Pick::Discard`] (stale selects) and keeping those it calls
     /// [`Pick::Skip`] (the caller's own entries), in queue order.
@@ -195,8 +204,10 @@ mod tests {
         let a = l.push_back(1);
         let b = l.push_back(2);
         let _c = l.push_back(3);
+        assert_eq!(l.get_mut(b), Some(&mut 2));
         assert_eq!(l.remove(b), Some(2));
         assert_eq!(l.remove(b), None, "a stale key removes nothing");
+        assert_eq!(l.get_mut(b), None, "a stale key names nothing");
         assert_eq!(l.take_first(|_| Pick::Take), Some(1));
         assert_eq!(l.remove(a), None);
         let d = l.push_back(4); // reuses a freed node with a new generation

@@ -7,13 +7,18 @@
 //! (Go's direct hand-off, go-reference A6) after winning the record's claim, and then wakes
 //! it.
 //!
-//! The whole crate is written without `unsafe`: the hand-off slots are small mutexes, and the
-//! claim protocol below says who may touch them and when.
+//! A plain send or receive, which waits on one channel only, needs none of the claim
+//! machinery: its waiter ([`Plain`], `plain.rs`) is completed under that channel's lock and
+//! holds its slot and waker in cells. That file is the crate's only `unsafe` code; a
+//! select's entries keep their slots in small mutexes, and the claim protocol of `record.rs`
+//! says who may touch them and when.
 
 pub(crate) mod list;
 mod parker;
+mod plain;
 mod record;
 
 pub(crate) use list::{Key, WaitList};
 pub(crate) use parker::block_on;
+pub(crate) use plain::{Link, Plain};
 pub(crate) use record::{Entry, Owner, Record};

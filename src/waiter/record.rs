@@ -86,51 +86,27 @@ mod spare {
 
 /// An operation registering its cases: its waker, and its record, made by the first case
 /// that needs one (so the record can come with a reused entry, `Entry::reuse`).
-///
-/// A plain send or receive (`single`) has one entry, which holds the record inline
-/// ([`RecordRef::Own`]): the owner reaches the record through that entry, so a wait makes
-/// one allocation (or reuses one spare entry) and no reference count moves for the record.
-/// `record` then stays `None`.
 #[derive(Debug)]
 pub struct Owner<'a> {
     pub(crate) record: Option<Arc<Record>>,
     pub(crate) waker: &'a Waker,
-    pub(crate) single: bool,
 }
 
 impl<'a> Owner<'a> {
-    /// An operation with any number of cases, which keeps its own reference to its record.
     pub(crate) fn new(waker: &'a Waker) -> Owner<'a> {
         Owner {
             record: None,
             waker,
-            single: false,
         }
     }
 
-    /// A plain send or receive: the record lives in its one entry only.
+    /// The record for a new entry: the owner's, made now if it has none yet.
     #[inline]
-    pub(crate) fn single(waker: &'a Waker) -> Owner<'a> {
-        Owner {
-            record: None,
-            waker,
-            single: true,
-        }
-    }
-
-    /// The record for a new entry: the owner's, or a new one, which the owner shares
-    /// unless it is `single` (then the entry holds it inline).
-    #[inline]
-    pub(crate) fn record_for_entry(&mut self) -> RecordRef {
-        match &self.record {
-            Some(r) => RecordRef::Shared(r.clone()),
-            None if self.single => RecordRef::Own(Record::fresh(self.waker)),
-            None => {
-                let r = Record::new(self.waker);
-                self.record = Some(r.clone());
-                RecordRef::Shared(r)
-            }
-        }
+    pub(crate) fn record_for_entry(&mut self) -> Arc<Record> {
+        let waker = self.waker;
+        self.record
+            .get_or_insert_with(|| Record::new(waker))
+            .clone()
     }
 }
 
@@ -288,48 +264,11 @@ fn unique_mut<X>(a: &mut Arc<X>) -> Option<&mut X> {
     Arc::get_mut(a)
 }
 
-/// The record of an entry: held inline by the one entry of a plain send or receive (nobody
-/// else needs to reach it: its owner goes through the entry), or shared by the entries of a
-/// select's cases.
-#[derive(Debug)]
-pub(crate) enum RecordRef {
-    Own(Record),
-    Shared(Arc<Record>),
-}
-
-impl std::ops::Deref for RecordRef {
-    type Target = Record;
-
-    #[inline]
-    fn deref(&self) -> &Record {
-        match self {
-            RecordRef::Own(r) => r,
-            RecordRef::Shared(r) => r,
-        }
-    }
-}
-
-impl RecordRef {
-    /// Drops a record that a channel's spare entry held, from under the channel lock: it
-    /// has no waker (invariant 7); a shared one goes to [`Record::release`].
-    fn release(self) {
-        match self {
-            RecordRef::Own(mut r) => {
-                debug_assert!(
-                    r.waker.get_mut_or_lock().is_none(),
-                    "a released record has no waker"
-                );
-            }
-            RecordRef::Shared(r) => Record::release(r),
-        }
-    }
-}
-
 /// One case of a blocked operation, queued on one channel's wait list.
 #[derive(Debug)]
 pub(crate) struct Entry<T> {
     /// The operation this case belongs to.
-    pub(crate) record: RecordRef,
+    pub(crate) record: Arc<Record>,
     /// The case's index within its operation (0 for a plain send or receive).
     pub(crate) case: usize,
     /// The hand-off slot (invariants 3 and 4).
@@ -337,7 +276,7 @@ pub(crate) struct Entry<T> {
 }
 
 impl<T> Entry<T> {
-    pub(crate) fn new(record: RecordRef, case: usize, msg: Option<T>) -> Arc<Entry<T>> {
+    pub(crate) fn new(record: Arc<Record>, case: usize, msg: Option<T>) -> Arc<Entry<T>> {
         Arc::new(Entry {
             record,
             case,
@@ -348,9 +287,7 @@ impl<T> Entry<T> {
     /// Turns `spare`, a finished entry, into a new one for case `case` of `owner` if nobody
     /// else holds it, saving an allocation; `false` (and `msg` untouched) if it is still
     /// shared. An owner without a record yet takes the entry's record too, reset, if nobody
-    /// else holds that (an inline record always; a shared one if it is unique), keeping a
-    /// reference of its own unless it is `single`; otherwise the entry's old record goes to
-    /// [`RecordRef::release`].
+    /// else holds that; otherwise the entry's old record goes to [`Record::release`].
     pub(crate) fn reuse(
         spare: &mut Arc<Entry<T>>,
         owner: &mut Owner<'_>,
@@ -360,52 +297,33 @@ impl<T> Entry<T> {
         let Some(e) = unique_mut(spare) else {
             return false;
         };
-        // A record reset here is unique: nobody can observe the reset, and it has no waker
-        // to drop here, under the channel lock (invariant 7).
-        let reset = |rec: &mut Record| {
-            debug_assert!(
-                rec.waker.get_mut_or_lock().is_none(),
-                "a spare's record has no waker"
-            );
-            *rec = Record::fresh(owner.waker);
-        };
-        let replaced = match (&owner.record, owner.single, &mut e.record) {
-            (Some(r), _, _) => Some(std::mem::replace(
-                &mut e.record,
-                RecordRef::Shared(r.clone()),
-            )),
-            (None, true, RecordRef::Own(rec)) => {
-                reset(rec);
-                None
-            }
-            (None, true, RecordRef::Shared(_)) => Some(std::mem::replace(
-                &mut e.record,
-                RecordRef::Own(Record::fresh(owner.waker)),
-            )),
-            (None, false, RecordRef::Shared(arc)) => {
-                let replaced = match unique_mut(arc) {
+        let replaced = match &owner.record {
+            Some(r) => Some(std::mem::replace(&mut e.record, r.clone())),
+            None => {
+                let reused = match unique_mut(&mut e.record) {
                     Some(rec) => {
-                        reset(rec);
-                        None
+                        // Unique: nobody can observe the reset, and it has no waker to drop
+                        // here, under the channel lock (invariant 7).
+                        debug_assert!(
+                            rec.waker.get_mut_or_lock().is_none(),
+                            "a spare's record has no waker"
+                        );
+                        *rec = Record::fresh(owner.waker);
+                        true
                     }
-                    None => Some(std::mem::replace(
-                        &mut e.record,
-                        RecordRef::Shared(Record::new(owner.waker)),
-                    )),
+                    None => false,
                 };
-                if let RecordRef::Shared(arc) = &e.record {
-                    owner.record = Some(arc.clone());
-                }
-                replaced
-            }
-            (None, false, RecordRef::Own(_)) => {
-                let arc = Record::new(owner.waker);
-                owner.record = Some(arc.clone());
-                Some(std::mem::replace(&mut e.record, RecordRef::Shared(arc)))
+                let old = if reused {
+                    None
+                } else {
+                    Some(std::mem::replace(&mut e.record, Record::new(owner.waker)))
+                };
+                owner.record = Some(e.record.clone());
+                old
             }
         };
         if let Some(old) = replaced {
-            old.release();
+            Record::release(old);
         }
         e.case = case;
         let left = std::mem::replace(&mut *e.slot.get_mut_or_lock(), msg.take());
@@ -416,11 +334,7 @@ impl<T> Entry<T> {
     /// Whether this entry belongs to the operation owning `record` (a select never
     /// communicates with itself: go-reference B8.1).
     pub(crate) fn is_from(&self, record: Option<&Arc<Record>>) -> bool {
-        match &self.record {
-            RecordRef::Shared(mine) => record.is_some_and(|r| Arc::ptr_eq(r, mine)),
-            // An inline record is a plain operation's, which never looks for its own entries.
-            RecordRef::Own(_) => false,
-        }
+        record.is_some_and(|r| Arc::ptr_eq(r, &self.record))
     }
 }
 

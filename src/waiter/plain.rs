@@ -1,0 +1,375 @@
+//! The waiter of a plain send or receive: one allocation that its owner (the operation's
+//! future) holds, and that one channel's wait list points to while it waits.
+//!
+//! A select waits on several channels at once, so its entries share a claim-once [`Record`]
+//! (`record.rs`): peers on different channels race for it. A plain operation waits on one
+//! channel only, and every peer that can complete it holds that channel's lock, so the lock
+//! alone orders them. Its waiter therefore needs no claim compare-and-swap, no slot lock, no
+//! waker lock and no reference count: a flag, a slot and a waker, in cells.
+//!
+//! # Invariants
+//!
+//! 1. A waiter has one [`Link`], made with it. Its owner (a [`Plain`]) pushes the link on
+//!    one channel's wait list, under that channel's lock, and nothing else ever holds it.
+//! 2. The slot and the waker are touched only by whoever holds the link (a peer or a close,
+//!    under the channel lock, since the link lives on the wait list), or by the owner once no
+//!    link exists any more (4). The link is unique, so two accesses never overlap.
+//! 3. A peer completes a waiter by consuming its link, right after taking it off the list and
+//!    still under the lock: it does its slot work (a receive's message in, a send's message
+//!    out, nothing for a close), takes the waker, and stores `done` (`Release`) as its very
+//!    last access. The waker is woken after the lock is released (channel invariant 4).
+//! 4. The owner touches the slot, and frees the waiter, only once no link exists: it loaded
+//!    `done == true` (`Acquire`, pairing with 3), or it took the link off the list itself,
+//!    under the lock, and handed it back ([`Plain::unlinked`]). A waiter that is still linked
+//!    and not done is leaked rather than freed; the owners in `future.rs` never let that
+//!    happen (they unlink before they drop).
+//! 5. As for records (waiter invariant 4): after a completion, an empty receive slot means
+//!    "closed", and a send slot that still holds the message means "closed".
+//!
+//! [`Record`]: super::Record
+#![allow(unsafe_code)]
+
+use std::ptr::NonNull;
+use std::task::Waker;
+
+use crate::sync::{AtomicBool, Ordering, UnsafeCell};
+
+/// The shared allocation.
+struct Waiter<T> {
+    /// Set by the peer that consumed the link (invariant 3).
+    done: AtomicBool,
+    /// The message: a send's until a peer takes it, a receive's once a peer puts it in.
+    slot: UnsafeCell<Option<T>>,
+    waker: UnsafeCell<Option<Waker>>,
+}
+
+/// The owner's handle on a waiter of a plain operation.
+pub(crate) struct Plain<T> {
+    ptr: NonNull<Waiter<T>>,
+    /// Whether the link may still exist (invariant 4).
+    linked: bool,
+}
+
+/// The wait list's handle on a waiter: the right to complete it (invariant 1).
+pub(crate) struct Link<T> {
+    ptr: NonNull<Waiter<T>>,
+}
+
+// SAFETY: a `Plain` or a `Link` moves a `T` (and a `Waker`, which is `Send + Sync`) between
+// threads, so `T: Send` is needed and enough. Through `&Plain` the only access is the atomic
+// `done`; through `&Link` there is none. Every access to the cells goes through `&mut Plain`
+// or `Link` by value or `&mut`, and invariants 2 and 4 keep those from overlapping.
+unsafe impl<T: Send> Send for Plain<T> {}
+// SAFETY: see above.
+unsafe impl<T: Send> Sync for Plain<T> {}
+// SAFETY: see above.
+unsafe impl<T: Send> Send for Link<T> {}
+// SAFETY: see above.
+unsafe impl<T: Send> Sync for Link<T> {}
+
+impl<T> Plain<T> {
+    /// A waiter holding `msg` (a send's message, `None` for a receive) and woken through
+    /// `waker`, and its one link, for the caller to push on a wait list.
+    pub(crate) fn new(msg: Option<T>, waker: &Waker) -> (Plain<T>, Link<T>) {
+        let ptr = blocks::alloc(Waiter {
+            done: AtomicBool::new(false),
+            slot: UnsafeCell::new(msg),
+            waker: UnsafeCell::new(Some(waker.clone())),
+        });
+        (Plain { ptr, linked: true }, Link { ptr })
+    }
+
+    fn waiter(&self) -> &Waiter<T> {
+        // SAFETY: the allocation lives until `self` drops it (invariant 4); only the atomic
+        // is read through this shared reference, the cells are reached through raw pointers.
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// Whether a peer has completed the waiter (or a close has).
+    #[inline]
+    pub(crate) fn is_done(&self) -> bool {
+        // Acquire pairs with the Release store in `Link::finish` (invariant 3).
+        self.waiter().done.load(Ordering::Acquire)
+    }
+
+    /// The owner took the waiter's link off the wait list itself (it gave up waiting).
+    pub(crate) fn unlinked(&mut self, link: Link<T>) {
+        assert_eq!(link.ptr, self.ptr, "a waiter gets its own link back");
+        self.linked = false;
+    }
+
+    /// Takes the slot's content once no link exists (invariant 4): the operation's result
+    /// after a completion (5), or a send's message after the owner unlinked it.
+    ///
+    /// # Panics
+    ///
+    /// If the waiter may still be linked: neither completed nor unlinked by its owner.
+    pub(crate) fn take_slot(&mut self) -> Option<T> {
+        assert!(
+            !self.linked || self.is_done(),
+            "a waiter's slot is read only once it is not linked"
+        );
+        self.linked = false;
+        // SAFETY: no link exists (checked above), so nobody else reaches the cell (2, 4).
+        self.waiter().slot.with_mut(|p| unsafe { (*p).take() })
+    }
+}
+
+impl<T> Drop for Plain<T> {
+    fn drop(&mut self) {
+        if self.linked && !self.is_done() {
+            // A peer may still reach it: leaking is the only safe choice (invariant 4).
+            debug_assert!(
+                std::thread::panicking(),
+                "a waiter is dropped while still linked"
+            );
+            return;
+        }
+        // SAFETY: made by `blocks::alloc` in `new`; no link exists any more (invariant 4),
+        // so this is the last reference.
+        unsafe { blocks::free(self.ptr) };
+    }
+}
+
+impl<T> Link<T> {
+    /// Completes a waiting receive with `msg`; returns the waker to wake once the channel
+    /// lock is released.
+    #[inline]
+    pub(crate) fn complete_recv(self, msg: T) -> Option<Waker> {
+        // SAFETY: the link is unique and the owner waits for `done` (2, 4).
+        self.cells().slot.with_mut(|p| unsafe { *p = Some(msg) });
+        self.finish()
+    }
+
+    /// Completes a waiting send by taking its message; returns the message and the waker.
+    #[inline]
+    pub(crate) fn complete_send(self) -> (T, Option<Waker>) {
+        // SAFETY: as in `complete_recv`.
+        let msg = self.cells().slot.with_mut(|p| unsafe { (*p).take() });
+        (
+            msg.expect("a waiting send holds its message"),
+            self.finish(),
+        )
+    }
+
+    /// Completes a waiter because its channel closed, leaving the slot as it is (5).
+    #[inline]
+    pub(crate) fn complete_closed(self) -> Option<Waker> {
+        self.finish()
+    }
+
+    /// Replaces the waker of a waiter that is still linked (its task moved, or a spurious
+    /// poll brought a new one); returns the old waker for the caller to drop after unlocking.
+    pub(crate) fn set_waker(&mut self, waker: &Waker) -> Option<Waker> {
+        // SAFETY: the link is unique and still exists, so the owner is not touching the cell.
+        self.cells().waker.with_mut(|p| unsafe {
+            match &*p {
+                Some(w) if w.will_wake(waker) => None,
+                _ => (*p).replace(waker.clone()),
+            }
+        })
+    }
+
+    fn cells(&self) -> &Waiter<T> {
+        // SAFETY: the owner frees the allocation only once no link exists (invariant 4).
+        unsafe { self.ptr.as_ref() }
+    }
+
+    /// Takes the waker and publishes the completion: the last access (invariant 3).
+    #[inline]
+    fn finish(self) -> Option<Waker> {
+        let w = self.cells();
+        // SAFETY: as in `complete_recv`.
+        let waker = w.waker.with_mut(|p| unsafe { (*p).take() });
+        // Release: the slot work above happens before the owner's Acquire load of `done`.
+        w.done.store(true, Ordering::Release);
+        waker
+    }
+}
+
+/// Memory for waiters. A waiter lives from a registration to its completion, so a steady
+/// stream of waits would allocate and free one block per wait; instead each thread keeps up
+/// to `KEEP` freed blocks, by layout, for its next waits. Under the model checkers every
+/// waiter is a plain `Box` (their threads share one OS thread, and one execution's memory
+/// must not outlive it).
+#[cfg(not(any(loom, shuttle)))]
+mod blocks {
+    use std::alloc::Layout;
+    use std::cell::RefCell;
+    use std::ptr::NonNull;
+
+    const KEEP: usize = 4;
+
+    /// Freed blocks and their layouts; given back to the allocator when the thread exits.
+    struct Cache(Vec<(Layout, NonNull<u8>)>);
+
+    impl Drop for Cache {
+        fn drop(&mut self) {
+            for (layout, ptr) in self.0.drain(..) {
+                // SAFETY: allocated with this layout by `alloc` below, and owned by the cache.
+                unsafe { std::alloc::dealloc(ptr.as_ptr(), layout) };
+            }
+        }
+    }
+
+    thread_local! {
+        static CACHE: RefCell<Cache> = const { RefCell::new(Cache(Vec::new())) };
+    }
+
+    /// Moves `value` into a block: a cached one of its layout, or a new one.
+    #[inline]
+    pub(super) fn alloc<W>(value: W) -> NonNull<W> {
+        let layout = Layout::new::<W>();
+        let cached = CACHE
+            .try_with(|c| {
+                let mut c = c.borrow_mut();
+                let i = c.0.iter().rposition(|(l, _)| *l == layout)?;
+                Some(c.0.swap_remove(i).1)
+            })
+            .ok()
+            .flatten();
+        let ptr = match cached {
+            Some(p) => p.cast::<W>(),
+            None => {
+                // SAFETY: a waiter is never zero-sized (it holds an atomic and a waker).
+                let p = unsafe { std::alloc::alloc(layout) };
+                match NonNull::new(p) {
+                    Some(p) => p.cast::<W>(),
+                    None => std::alloc::handle_alloc_error(layout),
+                }
+            }
+        };
+        // SAFETY: the block is fresh or was freed by `free`, and has `W`'s layout.
+        unsafe { ptr.as_ptr().write(value) };
+        ptr
+    }
+
+    /// Drops the value in `ptr` and keeps its block for this thread's next wait.
+    ///
+    /// # Safety
+    ///
+    /// `ptr` came from [`alloc`] and nobody else uses it any more.
+    #[inline]
+    pub(super) unsafe fn free<W>(ptr: NonNull<W>) {
+        // SAFETY: the caller's contract. The value (a waker, a message) is dropped before the
+        // cache is borrowed, so its `Drop` may itself wait on a channel.
+        unsafe { std::ptr::drop_in_place(ptr.as_ptr()) };
+        let layout = Layout::new::<W>();
+        let block = ptr.cast::<u8>();
+        let kept = CACHE
+            .try_with(|c| {
+                let mut c = c.borrow_mut();
+                if c.0.len() < KEEP {
+                    c.0.push((layout, block));
+                    true
+                } else {
+                    false
+                }
+            })
+            .unwrap_or(false);
+        if !kept {
+            // SAFETY: allocated with this layout by `alloc`.
+            unsafe { std::alloc::dealloc(block.as_ptr(), layout) };
+        }
+    }
+}
+
+#[cfg(any(loom, shuttle))]
+mod blocks {
+    use std::ptr::NonNull;
+
+    pub(super) fn alloc<W>(value: W) -> NonNull<W> {
+        NonNull::from(Box::leak(Box::new(value)))
+    }
+
+    /// # Safety
+    ///
+    /// `ptr` came from [`alloc`] and nobody else uses it any more.
+    pub(super) unsafe fn free<W>(ptr: NonNull<W>) {
+        // SAFETY: made by `Box::leak` in `alloc`; the caller's contract.
+        drop(unsafe { Box::from_raw(ptr.as_ptr()) });
+    }
+}
+
+impl<T> std::fmt::Debug for Link<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Link").finish_non_exhaustive()
+    }
+}
+
+impl<T> std::fmt::Debug for Plain<T> {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Plain")
+            .field("done", &self.is_done())
+            .finish_non_exhaustive()
+    }
+}
+
+#[cfg(all(test, not(any(loom, shuttle))))]
+mod tests {
+    use super::*;
+
+    fn noop() -> Waker {
+        use std::sync::Arc;
+        use std::task::Wake;
+        struct Noop;
+        impl Wake for Noop {
+            fn wake(self: Arc<Self>) {}
+        }
+        Waker::from(Arc::new(Noop))
+    }
+
+    #[test]
+    fn a_completed_receive_holds_the_message_and_gives_up_the_waker() {
+        let (mut owner, link) = Plain::new(None, &noop());
+        assert!(!owner.is_done());
+        let waker = link.complete_recv(7u32);
+        assert!(waker.is_some());
+        assert!(owner.is_done());
+        assert_eq!(owner.take_slot(), Some(7));
+    }
+
+    #[test]
+    fn a_completed_send_gave_its_message_away() {
+        let (mut owner, link) = Plain::new(Some(String::from("m")), &noop());
+        let (msg, _) = link.complete_send();
+        assert_eq!(msg, "m");
+        assert_eq!(owner.take_slot(), None);
+    }
+
+    #[test]
+    fn a_closed_send_keeps_its_message_and_an_unlinked_one_gets_it_back() {
+        let (mut owner, link) = Plain::new(Some(1u8), &noop());
+        drop(link.complete_closed());
+        assert_eq!(owner.take_slot(), Some(1));
+        let (mut owner, link) = Plain::new(Some(2u8), &noop());
+        owner.unlinked(link);
+        assert_eq!(owner.take_slot(), Some(2));
+    }
+
+    #[test]
+    #[should_panic(expected = "not linked")]
+    fn the_slot_of_a_linked_waiter_is_out_of_reach() {
+        let (mut owner, link) = Plain::new(Some(1u8), &noop());
+        let _keep = link;
+        // Neither completed nor unlinked: the owner may not touch the slot (it then leaks
+        // the waiter, since the link still exists).
+        let _ = owner.take_slot();
+    }
+
+    #[test]
+    fn set_waker_keeps_an_equivalent_waker() {
+        let w = noop();
+        let (mut owner, mut link) = Plain::new(None::<u8>, &w);
+        // `will_wake` is best-effort, and Miri makes a new vtable per use, so it never holds
+        // there.
+        #[cfg(not(miri))]
+        assert!(link.set_waker(&w).is_none(), "the same waker is kept");
+        assert!(
+            link.set_waker(&noop()).is_some(),
+            "another waker replaces it"
+        );
+        owner.unlinked(link);
+        assert_eq!(owner.take_slot(), None);
+    }
+}
