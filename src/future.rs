@@ -66,6 +66,7 @@ impl<'a, T> RecvFuture<'a, T> {
 impl<T> Future for RecvFuture<'_, T> {
     type Output = Option<T>;
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         Pin::new(&mut self.op).poll(cx)
     }
@@ -141,6 +142,7 @@ impl<'a, T> SendFuture<'a, T> {
 impl<T> Future for SendFuture<'_, T> {
     type Output = Result<(), SendError<T>>;
 
+    #[inline]
     fn poll(mut self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         Pin::new(&mut self.op).poll(cx)
     }
@@ -198,6 +200,36 @@ impl<T, C: Deref<Target = Chan<T>>> RecvOp<T, C> {
     fn is_waiting(&self) -> bool {
         self.wait.is_some()
     }
+
+    /// A poll while queued: the result if a sender (or a close) completed the waiter, else
+    /// the new waker goes to the waiter. Out of line, so the first poll stays small.
+    #[inline(never)]
+    fn poll_waiting(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
+        let (key, plain) = self.wait.as_ref().expect("called while queued");
+        if !plain.is_done() {
+            let chan = self
+                .chan
+                .as_deref()
+                .expect("only a channel queues a waiter");
+            if chan.rewake(*key, false, cx.waker()) {
+                return Poll::Pending;
+            }
+        }
+        let (_, mut plain) = self.wait.take().expect("called while queued");
+        self.done = true;
+        Poll::Ready(plain.take_slot())
+    }
+
+    /// The receive is dropped while queued: a message handed to it goes on to another
+    /// receiver or back to the front of the channel (G6).
+    #[inline(never)]
+    fn drop_waiting(&mut self) {
+        if let Some(Some(msg)) = self.abort() {
+            if let Some(chan) = self.chan.as_deref() {
+                chan.give_back(msg);
+            }
+        }
+    }
 }
 
 impl<T> OwnedRecv<T> {
@@ -214,21 +246,11 @@ impl<T, C: Deref<Target = Chan<T>>> Unpin for RecvOp<T, C> {}
 impl<T, C: Deref<Target = Chan<T>>> Future for RecvOp<T, C> {
     type Output = Option<T>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Option<T>> {
         let this = self.get_mut();
-        if let Some((key, plain)) = &this.wait {
-            if !plain.is_done() {
-                let chan = this
-                    .chan
-                    .as_deref()
-                    .expect("only a channel queues a waiter");
-                if chan.rewake(*key, false, cx.waker()) {
-                    return Poll::Pending;
-                }
-            }
-            let (_, mut plain) = this.wait.take().expect("checked above");
-            this.done = true;
-            return Poll::Ready(plain.take_slot());
+        if this.wait.is_some() {
+            return this.poll_waiting(cx);
         }
         assert!(!this.done, "a completed receive was polled again");
         // A nil channel never delivers (A3.4): wait forever, woken by nobody.
@@ -249,13 +271,10 @@ impl<T, C: Deref<Target = Chan<T>>> Future for RecvOp<T, C> {
 }
 
 impl<T, C: Deref<Target = Chan<T>>> Drop for RecvOp<T, C> {
+    #[inline]
     fn drop(&mut self) {
-        // A message handed to a receive that is dropped goes on to another receiver or back
-        // to the front of the channel (G6).
-        if let Some(Some(msg)) = self.abort() {
-            if let Some(chan) = self.chan.as_deref() {
-                chan.give_back(msg);
-            }
+        if self.wait.is_some() {
+            self.drop_waiting();
         }
     }
 }
@@ -315,6 +334,31 @@ impl<T, C: Deref<Target = Chan<T>>> SendOp<T, C> {
     fn is_waiting(&self) -> bool {
         self.wait.is_some()
     }
+
+    /// A poll while queued (see `RecvOp::poll_waiting`).
+    #[inline(never)]
+    fn poll_waiting(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SendError<T>>> {
+        let (key, plain) = self.wait.as_ref().expect("called while queued");
+        if !plain.is_done() {
+            let chan = self
+                .chan
+                .as_deref()
+                .expect("only a channel queues a waiter");
+            if chan.rewake(*key, true, cx.waker()) {
+                return Poll::Pending;
+            }
+        }
+        let (_, mut plain) = self.wait.take().expect("called while queued");
+        self.done = true;
+        Poll::Ready(sent(plain.take_slot()))
+    }
+
+    /// The send is dropped while queued. If it did not send, its message drops with it (G6);
+    /// one that completed meanwhile has sent, or holds a message a close gave back.
+    #[inline(never)]
+    fn drop_waiting(&mut self) {
+        let _ = self.abort();
+    }
 }
 
 /// The result of a completed send from what its slot still holds (plain invariant 5).
@@ -338,21 +382,11 @@ impl<T, C: Deref<Target = Chan<T>>> Unpin for SendOp<T, C> {}
 impl<T, C: Deref<Target = Chan<T>>> Future for SendOp<T, C> {
     type Output = Result<(), SendError<T>>;
 
+    #[inline]
     fn poll(self: Pin<&mut Self>, cx: &mut Context<'_>) -> Poll<Self::Output> {
         let this = self.get_mut();
-        if let Some((key, plain)) = &this.wait {
-            if !plain.is_done() {
-                let chan = this
-                    .chan
-                    .as_deref()
-                    .expect("only a channel queues a waiter");
-                if chan.rewake(*key, true, cx.waker()) {
-                    return Poll::Pending;
-                }
-            }
-            let (_, mut plain) = this.wait.take().expect("checked above");
-            this.done = true;
-            return Poll::Ready(sent(plain.take_slot()));
+        if this.wait.is_some() {
+            return this.poll_waiting(cx);
         }
         assert!(!this.done, "a completed send was polled again");
         // A nil channel never takes the message (A3.4): it stays here, woken by nobody.
@@ -374,11 +408,10 @@ impl<T, C: Deref<Target = Chan<T>>> Future for SendOp<T, C> {
 }
 
 impl<T, C: Deref<Target = Chan<T>>> Drop for SendOp<T, C> {
+    #[inline]
     fn drop(&mut self) {
-        // A send dropped while waiting did not send: its message drops with it (G6). One
-        // that completed meanwhile has sent, or holds a message a close gave back.
         if self.wait.is_some() {
-            let _ = self.abort();
+            self.drop_waiting();
         }
     }
 }
