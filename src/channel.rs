@@ -154,6 +154,7 @@ impl<T> Sender<T> {
     /// assert_eq!(rx.recv().await, Some(7));
     /// # });
     /// ```
+    #[inline]
     pub fn send(&self, msg: T) -> SendFuture<'_, T> {
         SendFuture::new(Some(&self.chan), msg)
     }
@@ -177,6 +178,7 @@ impl<T> Sender<T> {
     /// tx.send_blocking("hi").unwrap();
     /// assert_eq!(t.join().unwrap(), Some("hi"));
     /// ```
+    #[inline]
     pub fn send_blocking(&self, msg: T) -> Result<(), SendError<T>> {
         // The attempt that needs no waiting, without setting up a wait.
         match self.chan.try_send(msg) {
@@ -210,6 +212,7 @@ impl<T> Sender<T> {
     /// assert!(tx.try_send(1).is_ok());
     /// assert!(tx.try_send(2).unwrap_err().is_full());
     /// ```
+    #[inline]
     pub fn try_send(&self, msg: T) -> Result<(), TrySendError<T>> {
         match self.chan.try_send(msg) {
             SendNow::Sent => Ok(()),
@@ -298,6 +301,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.recv().await, None);
     /// # });
     /// ```
+    #[inline]
     pub fn recv(&self) -> RecvFuture<'_, T> {
         RecvFuture::new(self.chan())
     }
@@ -318,6 +322,7 @@ impl<T> Receiver<T> {
     /// assert_eq!(rx.recv_blocking(), Some(5));
     /// assert_eq!(rx.recv_blocking(), None);
     /// ```
+    #[inline]
     pub fn recv_blocking(&self) -> Option<T> {
         // The attempt that needs no waiting, without setting up a wait.
         match self.chan().map(Chan::try_recv) {
@@ -357,6 +362,7 @@ impl<T> Receiver<T> {
     /// tx.try_send(3).unwrap();
     /// assert_eq!(rx.try_recv(), Ok(3));
     /// ```
+    #[inline]
     pub fn try_recv(&self) -> Result<T, TryRecvError> {
         match self.chan().map(Chan::try_recv) {
             Some(RecvNow::Got(v)) => Ok(v),
