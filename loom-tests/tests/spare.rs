@@ -6,6 +6,11 @@
 //! not be one a late claimer still wakes. The messages count their drops, so a slot that was
 //! overwritten or read twice shows up as a leak or a double drop; the `debug_assert`s inside
 //! `reuse` (the loom profile keeps them) check that a reused slot and record are empty.
+//!
+//! Only a select's cases queue entries: a plain send or receive waits in its own waiter
+//! (`src/waiter/plain.rs`, modelled in `plain.rs`). So the receives whose entries are reused
+//! below are one-case selects, and the plain operations beside them are the peers that
+//! complete them.
 #![cfg(loom)]
 
 mod common;
@@ -14,13 +19,13 @@ use std::pin::Pin;
 use std::task::Poll;
 
 use common::{drops, model_outcomes, poll_once, Tracked};
-use gochan::bounded;
+use gochan::{bounded, select_blocking};
 use gochan_loom_tests::model;
 use loom::thread;
 
-/// Capacity 0, three rounds between one sender and one receiver, both blocking: each round's
-/// waiter may reuse the entry the previous round left, while the previous owner is still
-/// taking its message out of it.
+/// Capacity 0, three rounds between one plain sender and one receiver that selects on the
+/// channel, both blocking: each round's select may reuse the entry the previous round left,
+/// while the previous select is still taking its message out of it.
 #[test]
 fn rendezvous_rounds_reuse_entries() {
     model("rendezvous_rounds_reuse_entries", || {
@@ -33,7 +38,9 @@ fn rendezvous_rounds_reuse_entries() {
                 tx.send_blocking(m).unwrap();
             }
         });
-        let got: Vec<u32> = (0..3).map(|_| rx.recv_blocking().unwrap().value).collect();
+        let got: Vec<u32> = (0..3)
+            .map(|_| select_blocking! { recv(rx) -> v => v.unwrap().value })
+            .collect();
         t.join().unwrap();
         assert_eq!(got, [1, 2, 3]);
         for c in [c1, c2, c3] {
@@ -42,9 +49,10 @@ fn rendezvous_rounds_reuse_entries() {
     });
 }
 
-/// Capacity 0: a parked receive is completed by one sender while a second sender registers,
-/// and may find the first receive's entry as the spare while its owner still holds it. The
-/// second sender's message must reach the next receive.
+/// Capacity 0: a parked receive (a one-case select) is completed by a plain sender while a
+/// second sender, also a one-case select, registers and may find the first receive's entry as
+/// the spare while its owner still holds it. The second sender's message must reach the next
+/// receive.
 #[test]
 fn registration_meets_entry_still_held_by_its_owner() {
     model("registration_meets_entry_still_held_by_its_owner", || {
@@ -53,11 +61,11 @@ fn registration_meets_entry_still_held_by_its_owner() {
         let (m1, c1) = Tracked::new(1);
         let (m2, c2) = Tracked::new(2);
         let r = thread::spawn(move || {
-            let a = rx.recv_blocking().unwrap().value;
+            let a = select_blocking! { recv(rx) -> v => v.unwrap().value };
             let b = rx.recv_blocking().unwrap().value;
             (a, b)
         });
-        let s = thread::spawn(move || tx2.send_blocking(m2).unwrap());
+        let s = thread::spawn(move || select_blocking! { send(tx2, m2) -> res => res.unwrap() });
         tx.send_blocking(m1).unwrap();
         s.join().unwrap();
         let (a, b) = r.join().unwrap();
@@ -70,9 +78,11 @@ fn registration_meets_entry_still_held_by_its_owner() {
     });
 }
 
-/// Capacity 0: a receive future registered and then dropped while a thread `try_send`s (the
-/// entry is kept as a spare by the claimer or by the withdrawal); then a second receive
-/// future registers, reusing it, and a second send completes it.
+/// Capacity 0: a receive future registered and then dropped while a thread `try_send`s; then
+/// a second receive future registers and a second send completes it. Plain futures wait in
+/// their own waiters, whose blocks the owner's thread keeps for its next wait
+/// (`waiter/plain.rs`): under loom every block is fresh, so this models the hand-back of the
+/// first message and the second wait on the same wait list.
 #[test]
 fn dropped_future_then_reuse() {
     model_outcomes(
@@ -119,13 +129,13 @@ fn dropped_future_then_reuse() {
     );
 }
 
-/// Capacity 0: the entry a plain receive leaves on `a` (its record inside it) is reused by a
-/// select over `a` and `b` (whose cases share one record) while a sender on `b` races to
-/// complete the select; then a plain receive reuses the entry the select left on `a`. Every
-/// message arrives once, at the operation it was meant for.
+/// Capacity 0: the entry a one-case select leaves on `a` is reused by a select over `a` and `b`
+/// (whose cases share one record) while a plain sender on `b` races to complete it; then a
+/// one-case select reuses the entry the two-case select left on `a`. Every message arrives
+/// once, at the operation it was meant for.
 #[test]
-fn spare_moves_between_a_plain_receive_and_a_select() {
-    model("spare_moves_between_a_plain_receive_and_a_select", || {
+fn spare_moves_between_one_case_and_two_case_selects() {
+    model("spare_moves_between_one_case_and_two_case_selects", || {
         let (a_tx, a) = bounded::<Tracked>(0);
         let (b_tx, b) = bounded::<Tracked>(0);
         let (m1, c1) = Tracked::new(1);
@@ -135,16 +145,18 @@ fn spare_moves_between_a_plain_receive_and_a_select() {
             a_tx.send_blocking(m1).unwrap();
             a_tx
         });
-        assert_eq!(a.recv_blocking().unwrap().value, 1);
+        let first = select_blocking! { recv(a) -> v => v.unwrap().value };
+        assert_eq!(first, 1);
         let a_tx = a_sender.join().unwrap();
         let b_sender = thread::spawn(move || b_tx.send_blocking(m2).is_ok());
-        let got = gochan::select_blocking! {
+        let got = select_blocking! {
             recv(a) -> v => (0, v.map(|m| m.value)),
             recv(b) -> v => (1, v.map(|m| m.value)),
         };
         assert_eq!(got, (1, Some(2)));
         assert!(b_sender.join().unwrap());
-        let a_receiver = thread::spawn(move || a.recv_blocking().map(|m| m.value));
+        let a_receiver =
+            thread::spawn(move || select_blocking! { recv(a) -> v => v.map(|m| m.value) });
         a_tx.send_blocking(m3).unwrap();
         assert_eq!(a_receiver.join().unwrap(), Some(3));
         for c in [c1, c2, c3] {
