@@ -192,6 +192,8 @@ impl<T, C: Deref<Target = Chan<T>>> RecvOp<T, C> {
                 plain.unlinked(link);
                 return None;
             }
+            // A peer took the waiter off the list and is completing it.
+            plain.wait_done();
         }
         Some(plain.take_slot())
     }
@@ -214,6 +216,8 @@ impl<T, C: Deref<Target = Chan<T>>> RecvOp<T, C> {
             if chan.rewake(*key, false, cx.waker()) {
                 return Poll::Pending;
             }
+            // A peer took the waiter off the list and is completing it.
+            plain.wait_done();
         }
         let (_, mut plain) = self.wait.take().expect("called while queued");
         self.done = true;
@@ -326,6 +330,8 @@ impl<T, C: Deref<Target = Chan<T>>> SendOp<T, C> {
                 plain.unlinked(link);
                 return Err(plain.take_slot().expect("an unsent send holds its message"));
             }
+            // A peer took the waiter off the list and is completing it.
+            plain.wait_done();
         }
         Ok(sent(plain.take_slot()))
     }
@@ -347,6 +353,8 @@ impl<T, C: Deref<Target = Chan<T>>> SendOp<T, C> {
             if chan.rewake(*key, true, cx.waker()) {
                 return Poll::Pending;
             }
+            // A peer took the waiter off the list and is completing it.
+            plain.wait_done();
         }
         let (_, mut plain) = self.wait.take().expect("called while queued");
         self.done = true;

@@ -15,9 +15,12 @@
 //!    an empty slot, senders find their message still in theirs (A8.2).
 //! 3. The buffer can exceed its capacity only by messages *given back* by a receive that was
 //!    claimed and then dropped (DESIGN G6); they are the oldest messages and go to its front.
-//! 4. An entry is claimed only by a thread holding this lock (waiter invariant 2), and the
-//!    woken records are woken after the lock is released (A6.1), as are dropped messages, so
-//!    user code (`Waker::wake`, `Drop`) never runs under the lock.
+//! 4. A select's entry is claimed only by a thread holding this lock (waiter invariant 2),
+//!    and a plain waiter is taken off its list only under it (the operation is committed to
+//!    the taker then; it finishes the waiter once the lock is released, `plain.rs`
+//!    invariant 3). Wakers are woken after the lock is released (A6.1), as are dropped
+//!    messages, so user code (`Waker::wake`, `Drop`) never runs under the lock; between a
+//!    plain waiter's removal and its completion no user code runs at all ([`Deferred`]).
 //!
 //! The atomics beside the lock are snapshots for the lock-free getters (`len`, `is_closed`,
 //! blocked counts); they are written under the lock and read `Relaxed`/`Acquire`, and no
@@ -103,22 +106,45 @@ impl<T> std::fmt::Debug for Chan<T> {
     }
 }
 
-/// Wakers to wake and messages to drop once the lock is released (invariant 4). A claimer
-/// takes the claimed record's waker under the lock (waiter invariant 6), so nothing here
-/// refers to a record. The first waker is kept inline: most operations wake at most one peer
-/// and allocate nothing here.
+/// What a channel operation leaves to do once the lock is released (invariant 4): plain
+/// waiters to complete (taken off a wait list under the lock, waiter `plain.rs` invariant 3),
+/// wakers to wake, messages to drop. A claimer takes a select record's waker under the lock
+/// (waiter invariant 6), so nothing here refers to a record. The first completion and the
+/// first waker are kept inline: most operations complete or wake at most one peer, and
+/// allocate nothing here.
+///
+/// It does its work when dropped, so even a panic between a completion's start (under the
+/// lock) and its end cannot leave a plain waiter's owner waiting for it.
 pub(crate) struct Deferred<T> {
-    first: Option<Waker>,
-    more: Vec<Waker>,
-    drop: Vec<T>,
+    done: Option<Done<T>>,
+    waker: Option<Waker>,
+    /// Everything beyond the first completion and the first waker (a close, a timer's
+    /// pump, a drain), in one vector so that the common case checks three fields.
+    rest: Vec<Later<T>>,
+}
+
+/// A plain waiter taken off a wait list, to complete after the lock is released.
+enum Done<T> {
+    /// A receive, handed this message.
+    Recv(Link<T>, T),
+    /// A send whose message was taken, or any waiter of a closed channel: the slot is final.
+    Slot(Link<T>),
+}
+
+/// One more thing for [`Deferred`] to do.
+enum Later<T> {
+    Done(Done<T>),
+    Wake(Waker),
+    Drop(T),
 }
 
 impl<T> Default for Deferred<T> {
+    #[inline]
     fn default() -> Self {
         Deferred {
-            first: None,
-            more: Vec::new(),
-            drop: Vec::new(),
+            done: None,
+            waker: None,
+            rest: Vec::new(),
         }
     }
 }
@@ -128,46 +154,108 @@ impl<T> Deferred<T> {
     /// lock, to wake it after the lock is released.
     #[inline]
     pub(crate) fn wake(&mut self, record: &Record) {
-        self.push(record.take_waker());
-    }
-
-    /// Keeps the waker of a plain waiter just completed, to wake after the lock is released.
-    #[inline]
-    pub(crate) fn push(&mut self, waker: Option<Waker>) {
-        let Some(w) = waker else {
-            return;
-        };
-        if self.first.is_none() {
-            self.first = Some(w);
-        } else {
-            self.more.push(w);
+        if let Some(w) = record.take_waker() {
+            if self.waker.is_none() {
+                self.waker = Some(w);
+            } else {
+                self.rest.push(Later::Wake(w));
+            }
         }
     }
 
-    /// Wakes and drops; a panicking `Drop` of a message cannot leave a lock poisoned or a
-    /// waiter asleep, since every waiter is woken first.
+    #[inline]
+    fn push_done(&mut self, done: Done<T>) {
+        if self.done.is_none() {
+            self.done = Some(done);
+        } else {
+            self.rest.push(Later::Done(done));
+        }
+    }
+
+    /// A plain receive taken off the wait list, to be handed `msg` once the lock is released.
+    #[inline]
+    pub(crate) fn complete_recv(&mut self, link: Link<T>, msg: T) {
+        self.push_done(Done::Recv(link, msg));
+    }
+
+    /// A plain waiter taken off the wait list whose slot is final (its message taken, or its
+    /// channel closed), to complete once the lock is released.
+    #[inline]
+    pub(crate) fn complete(&mut self, link: Link<T>) {
+        self.push_done(Done::Slot(link));
+    }
+
+    /// A message to drop once the lock is released.
+    pub(crate) fn drop_later(&mut self, msg: T) {
+        self.rest.push(Later::Drop(msg));
+    }
+
+    /// Completes, wakes and drops (see the type's docs; call it after unlocking).
     #[inline]
     pub(crate) fn run(self) {
-        if self.first.is_none() && self.more.is_empty() && self.drop.is_empty() {
-            std::mem::forget(self);
+        drop(self);
+    }
+
+    /// Completes every plain waiter first (no user code runs in between, so an owner waiting
+    /// for one is not kept waiting by a waker), then wakes, then drops; a panicking `Drop` of
+    /// a message cannot leave a waiter asleep, since every waiter is woken before.
+    #[inline(never)]
+    fn run_slow(&mut self) {
+        let first = self.done.take().and_then(finish);
+        if !self.rest.is_empty() {
+            self.run_rest(first);
+            return;
+        }
+        if let Some(w) = first {
+            w.wake();
+        }
+        if let Some(w) = self.waker.take() {
+            w.wake();
+        }
+    }
+
+    /// [`run_slow`](Self::run_slow) with more than one completion or waker, or messages to
+    /// drop.
+    #[inline(never)]
+    fn run_rest(&mut self, first: Option<Waker>) {
+        let mut wakers = Vec::new();
+        let mut drops = Vec::new();
+        for item in std::mem::take(&mut self.rest) {
+            match item {
+                Later::Done(d) => wakers.extend(finish(d)),
+                Later::Wake(w) => wakers.push(w),
+                Later::Drop(m) => drops.push(m),
+            }
+        }
+        if let Some(w) = first {
+            w.wake();
+        }
+        if let Some(w) = self.waker.take() {
+            w.wake();
+        }
+        for w in wakers {
+            w.wake();
+        }
+        drop(drops);
+    }
+}
+
+impl<T> Drop for Deferred<T> {
+    #[inline]
+    fn drop(&mut self) {
+        if self.done.is_none() && self.waker.is_none() && self.rest.is_empty() {
             return;
         }
         self.run_slow();
     }
+}
 
-    #[inline(never)]
-    fn run_slow(self) {
-        if let Some(w) = self.first {
-            w.wake();
-        }
-        if !self.more.is_empty() {
-            for w in self.more {
-                w.wake();
-            }
-        }
-        if !self.drop.is_empty() {
-            drop(self.drop);
-        }
+/// Completes one plain waiter; returns its waker.
+#[inline]
+fn finish<T>(done: Done<T>) -> Option<Waker> {
+    match done {
+        Done::Recv(link, msg) => link.complete_recv(msg),
+        Done::Slot(link) => link.finish(),
     }
 }
 
@@ -281,7 +369,7 @@ impl<T> Chan<T> {
                         later.wake(&e.record);
                     }
                 }
-                Waiter::Plain(link) => later.push(link.complete_closed()),
+                Waiter::Plain(link) => later.complete(link),
             }
         }
         st.source = None;
@@ -295,7 +383,9 @@ impl<T> Chan<T> {
         {
             let mut st = self.lock();
             self.close_locked(&mut st, &mut later);
-            later.drop.extend(st.buf.drain(..));
+            for m in st.buf.drain(..) {
+                later.drop_later(m);
+            }
             st.buf = VecDeque::new();
             self.publish(&st);
         }
@@ -334,7 +424,7 @@ impl<T> Chan<T> {
                     if let Some(src) = st.source.as_mut() {
                         src.restore(msg);
                     } else if self.receiver_handles.load(Ordering::Acquire) == 0 {
-                        later.drop.push(msg);
+                        later.drop_later(msg);
                     } else {
                         st.buf.push_front(msg);
                     }

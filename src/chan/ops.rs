@@ -86,7 +86,7 @@ pub(crate) fn hand_to_receiver<T>(
     match taken {
         Some(Waiter::Plain(link)) => {
             let msg = msg.expect("a plain receiver is taken with the message in hand");
-            later.push(link.complete_recv(msg));
+            later.complete_recv(link, msg);
             Ok(())
         }
         Some(Waiter::Entry(e)) => {
@@ -126,9 +126,9 @@ fn take_from_sender<T>(
         }
     });
     match taken? {
-        Waiter::Plain(link) => {
-            let (m, waker) = link.complete_send();
-            later.push(waker);
+        Waiter::Plain(mut link) => {
+            let m = link.take_msg();
+            later.complete(link);
             Some(m)
         }
         Waiter::Entry(e) => {
@@ -369,7 +369,8 @@ impl<T> Chan<T> {
     }
 
     /// A queued plain waiter is polled again before it completed: give it `waker` (its task
-    /// may have moved). `false` if a peer completed it meanwhile.
+    /// may have moved). `false` if a peer has taken it off the list (the peer completes it,
+    /// possibly still after this returns: the owner waits for `done`).
     pub(crate) fn rewake(&self, key: Key, send: bool, waker: &Waker) -> bool {
         let old = {
             let mut st = self.lock();
@@ -389,8 +390,9 @@ impl<T> Chan<T> {
         true
     }
 
-    /// A plain waiter gives up: its link, taken off the wait list, or `None` if a peer
-    /// completed it first (its slot then holds the result).
+    /// A plain waiter gives up: its link, taken off the wait list, or `None` if a peer took it
+    /// first (the peer completes it, possibly still after this returns: the owner waits for
+    /// `done`, and its slot then holds the result).
     pub(crate) fn unlink(&self, key: Key, send: bool) -> Option<Link<T>> {
         let mut st = self.lock();
         let w = if send {

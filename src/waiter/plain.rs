@@ -14,15 +14,19 @@
 //! 2. The slot and the waker are touched only by whoever holds the link (a peer or a close,
 //!    under the channel lock, since the link lives on the wait list), or by the owner once no
 //!    link exists any more (4). The link is unique, so two accesses never overlap.
-//! 3. A peer completes a waiter by consuming its link, right after taking it off the list and
-//!    still under the lock: it does its slot work (a receive's message in, a send's message
-//!    out, nothing for a close), takes the waker, and stores `done` (`Release`) as its very
-//!    last access. The waker is woken after the lock is released (channel invariant 4).
+//! 3. A peer completes a waiter by consuming its link. It takes the link off the list under
+//!    the lock (that is the linearization point: the operation is then committed to it), and
+//!    may finish after releasing the lock: its slot work (a receive's message in, a send's
+//!    message out, nothing for a close), then the waker taken, then `done` stored
+//!    (`Release`) as its very last access. Between the two it runs no user code and waits
+//!    for nothing (channel invariant 4), so the window is short.
 //! 4. The owner touches the slot, and frees the waiter, only once no link exists: it loaded
 //!    `done == true` (`Acquire`, pairing with 3), or it took the link off the list itself,
-//!    under the lock, and handed it back ([`Plain::unlinked`]). A waiter that is still linked
+//!    under the lock, and handed it back ([`Plain::unlinked`]). An owner that finds, under
+//!    the lock, that its link has left the list while `done` is still false is inside the
+//!    window of 3: it waits for `done` ([`Plain::wait_done`]). A waiter that is still linked
 //!    and not done is leaked rather than freed; the owners in `future.rs` never let that
-//!    happen (they unlink before they drop).
+//!    happen (they unlink, or wait, before they drop).
 //! 5. As for records (waiter invariant 4): after a completion, an empty receive slot means
 //!    "closed", and a send slot that still holds the message means "closed".
 //!
@@ -92,6 +96,22 @@ impl<T> Plain<T> {
         self.waiter().done.load(Ordering::Acquire)
     }
 
+    /// Waits until the peer that took the link off the wait list has finished (invariant 3):
+    /// the caller saw, under the channel lock, that its link was gone. The peer runs a few
+    /// instructions without waiting for anything, so this spins, then yields in case the
+    /// peer's thread was preempted.
+    pub(crate) fn wait_done(&self) {
+        let mut spins = 0u32;
+        while !self.is_done() {
+            if spins < 64 {
+                spins += 1;
+                crate::sync::spin_hint();
+            } else {
+                crate::sync::thread::yield_now();
+            }
+        }
+    }
+
     /// The owner took the waiter's link off the wait list itself (it gave up waiting).
     pub(crate) fn unlinked(&mut self, link: Link<T>) {
         assert_eq!(link.ptr, self.ptr, "a waiter gets its own link back");
@@ -141,21 +161,13 @@ impl<T> Link<T> {
         self.finish()
     }
 
-    /// Completes a waiting send by taking its message; returns the message and the waker.
+    /// Takes a waiting send's message, under the channel lock (a receive that refills the
+    /// buffer needs it there); [`finish`](Self::finish) completes the send later.
     #[inline]
-    pub(crate) fn complete_send(self) -> (T, Option<Waker>) {
+    pub(crate) fn take_msg(&mut self) -> T {
         // SAFETY: as in `complete_recv`.
         let msg = self.cells().slot.with_mut(|p| unsafe { (*p).take() });
-        (
-            msg.expect("a waiting send holds its message"),
-            self.finish(),
-        )
-    }
-
-    /// Completes a waiter because its channel closed, leaving the slot as it is (5).
-    #[inline]
-    pub(crate) fn complete_closed(self) -> Option<Waker> {
-        self.finish()
+        msg.expect("a waiting send holds its message")
     }
 
     /// Replaces the waker of a waiter that is still linked (its task moved, or a spurious
@@ -175,9 +187,11 @@ impl<T> Link<T> {
         unsafe { self.ptr.as_ref() }
     }
 
-    /// Takes the waker and publishes the completion: the last access (invariant 3).
+    /// Completes the waiter with its slot as it is: a send whose message was taken
+    /// ([`take_msg`](Self::take_msg)), or any waiter of a channel that closed (5). Takes the
+    /// waker and publishes the completion: the last access (invariant 3).
     #[inline]
-    fn finish(self) -> Option<Waker> {
+    pub(crate) fn finish(self) -> Option<Waker> {
         let w = self.cells();
         // SAFETY: as in `complete_recv`.
         let waker = w.waker.with_mut(|p| unsafe { (*p).take() });
@@ -331,16 +345,22 @@ mod tests {
 
     #[test]
     fn a_completed_send_gave_its_message_away() {
-        let (mut owner, link) = Plain::new(Some(String::from("m")), &noop());
-        let (msg, _) = link.complete_send();
+        let (mut owner, mut link) = Plain::new(Some(String::from("m")), &noop());
+        let msg = link.take_msg();
         assert_eq!(msg, "m");
+        assert!(
+            !owner.is_done(),
+            "taking the message does not complete the send"
+        );
+        drop(link.finish());
+        owner.wait_done();
         assert_eq!(owner.take_slot(), None);
     }
 
     #[test]
     fn a_closed_send_keeps_its_message_and_an_unlinked_one_gets_it_back() {
         let (mut owner, link) = Plain::new(Some(1u8), &noop());
-        drop(link.complete_closed());
+        drop(link.finish());
         assert_eq!(owner.take_slot(), Some(1));
         let (mut owner, link) = Plain::new(Some(2u8), &noop());
         owner.unlinked(link);
