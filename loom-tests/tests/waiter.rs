@@ -1,5 +1,8 @@
-//! Loom models of the claim-once waiter record (`src/waiter/record.rs`), driven through the
-//! public API: several peers race to claim one parked operation, and exactly one wins.
+//! Loom models of the waiters, driven through the public API: several peers race to complete
+//! one parked operation, and exactly one wins. A parked `recv_blocking` waits in a plain
+//! waiter (`src/waiter/plain.rs`), which its peers race to take off the wait list; a parked
+//! `select_blocking!` in a claim-once record (`src/waiter/record.rs`), which its peers on
+//! different channels race to claim.
 #![cfg(loom)]
 
 mod common;
