@@ -378,6 +378,22 @@ mod tests {
     }
 
     #[test]
+    fn a_freed_waiter_block_is_reused_by_the_next_wait_on_this_thread() {
+        let (mut first, link) = Plain::new(None::<u64>, &noop());
+        let addr = first.ptr.as_ptr() as usize;
+        first.unlinked(link);
+        drop(first);
+        // Without the cache, the allocator could hand this block to the next allocation.
+        let other = Box::new([0u8; 40]);
+        let (mut again, link) = Plain::new(None::<u64>, &noop());
+        assert_eq!(again.ptr.as_ptr() as usize, addr, "the cached block comes back");
+        assert!(!again.is_done(), "and comes back reset");
+        again.unlinked(link);
+        assert_eq!(again.take_slot(), None);
+        drop(other);
+    }
+
+    #[test]
     fn set_waker_keeps_an_equivalent_waker() {
         let w = noop();
         let (mut owner, mut link) = Plain::new(None::<u8>, &w);
