@@ -386,7 +386,11 @@ mod tests {
         // Without the cache, the allocator could hand this block to the next allocation.
         let other = Box::new([0u8; 40]);
         let (mut again, link) = Plain::new(None::<u64>, &noop());
-        assert_eq!(again.ptr.as_ptr() as usize, addr, "the cached block comes back");
+        assert_eq!(
+            again.ptr.as_ptr() as usize,
+            addr,
+            "the cached block comes back"
+        );
         assert!(!again.is_done(), "and comes back reset");
         again.unlinked(link);
         assert_eq!(again.take_slot(), None);
