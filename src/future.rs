@@ -1,5 +1,6 @@
-//! L3: the named futures of the channel handles. Each is one case driven by the select engine,
-//! so `.await`, the `_blocking` forms and `select!` share one protocol.
+//! L3: the named futures of the channel handles: one plain receive or send, which waits in a
+//! plain waiter (`waiter/plain.rs`). `.await` and the `_blocking` forms (which run these
+//! futures on a parked thread) share it; `select!` has its own engine (`select/engine.rs`).
 #![forbid(unsafe_code)]
 
 use std::future::Future;

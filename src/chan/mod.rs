@@ -21,6 +21,10 @@
 //!    invariant 3). Wakers are woken after the lock is released (A6.1), as are dropped
 //!    messages, so user code (`Waker::wake`, `Drop`) never runs under the lock; between a
 //!    plain waiter's removal and its completion no user code runs at all ([`Deferred`]).
+//!    The exception is `Waker::clone` (and `will_wake`) when a waiter registers or replaces
+//!    its waker, as with every waker-based channel. The functions that take the guard by
+//!    value declare it after their `Deferred`, so an unwinding panic releases the lock
+//!    before the `Deferred` runs.
 //!
 //! The atomics beside the lock are snapshots for the lock-free getters (`len`, `is_closed`,
 //! blocked counts); they are written under the lock and read `Relaxed`/`Acquire`, and no

@@ -239,8 +239,8 @@ impl<T> Chan<T> {
     }
 
     /// An immediate send by an operation without a record (`try_send`, the first pass of a
-    /// select or of `send`). With no receiver queued, `send_now` can only buffer, so that
-    /// case is done here without the general path's bookkeeping.
+    /// select, `send_blocking` before it waits). With no receiver queued, `send_now` can only
+    /// buffer, so that case is done here without the general path's bookkeeping.
     #[inline]
     pub(crate) fn try_send(&self, msg: T) -> SendNow<T> {
         let mut st = self.lock();
@@ -253,8 +253,11 @@ impl<T> Chan<T> {
     }
 
     #[inline(never)]
-    fn try_send_slow(&self, mut st: SpinGuard<'_, State<T>>, msg: T) -> SendNow<T> {
+    fn try_send_slow(&self, st: SpinGuard<'_, State<T>>, msg: T) -> SendNow<T> {
         let mut later = Deferred::default();
+        // Declared after `later`: were a panic to unwind from here, the lock is released
+        // before `later` runs (channel invariant 4).
+        let mut st = st;
         let out = self.send_now(&mut st, msg, None, &mut later);
         drop(st);
         later.run();
@@ -277,8 +280,10 @@ impl<T> Chan<T> {
     }
 
     #[inline(never)]
-    fn try_recv_slow(&self, mut st: SpinGuard<'_, State<T>>) -> RecvNow<T> {
+    fn try_recv_slow(&self, st: SpinGuard<'_, State<T>>) -> RecvNow<T> {
         let mut later = Deferred::default();
+        // See `try_send_slow`.
+        let mut st = st;
         let out = self.recv_now(&mut st, None, &mut later);
         drop(st);
         later.run();
@@ -305,10 +310,12 @@ impl<T> Chan<T> {
     #[inline(never)]
     fn recv_or_wait_slow(
         &self,
-        mut st: SpinGuard<'_, State<T>>,
+        st: SpinGuard<'_, State<T>>,
         waker: &Waker,
     ) -> Result<Option<T>, (Key, Plain<T>)> {
         let mut later = Deferred::default();
+        // See `try_send_slow`.
+        let mut st = st;
         let out = match self.recv_now(&mut st, None, &mut later) {
             RecvNow::Got(v) => Ok(Some(v)),
             RecvNow::Closed => Ok(None),
@@ -348,11 +355,13 @@ impl<T> Chan<T> {
     #[inline(never)]
     fn send_or_wait_slow(
         &self,
-        mut st: SpinGuard<'_, State<T>>,
+        st: SpinGuard<'_, State<T>>,
         msg: T,
         waker: &Waker,
     ) -> Result<Result<(), T>, (Key, Plain<T>)> {
         let mut later = Deferred::default();
+        // See `try_send_slow`.
+        let mut st = st;
         let out = match self.send_now(&mut st, msg, None, &mut later) {
             SendNow::Sent => Ok(Ok(())),
             SendNow::Closed(m) => Ok(Err(m)),
@@ -457,11 +466,10 @@ impl<T> Chan<T> {
         false
     }
 
-    /// Registers case `case` of `owner` as a receive, or completes it if it is ready (see
-    /// [`Reg`]). An owner without a record has registered nothing yet, so nobody can have
-    /// claimed it: its first case completes without one, and may take a waiting sender's
-    /// message as an immediate receive would (so a plain receive needs one pass under the
-    /// lock, not an attempt and then a registration).
+    /// Registers case `case` of a select `owner` as a receive, or completes it if it is ready
+    /// (see [`Reg`]). An owner without a record has registered nothing yet, so nobody can
+    /// have claimed it: its first case completes without one, and may take a waiting sender's
+    /// message as an immediate receive would.
     pub(crate) fn register_recv(
         &self,
         owner: &mut Owner<'_>,

@@ -83,7 +83,7 @@ fn below(n: usize) -> usize {
 /// A permutation of `0..n`: uniformly random, or the identity when biased. Up to 16 cases
 /// live inline, so the common select allocates nothing here.
 pub(crate) enum Order {
-    /// A single case: a plain send or receive.
+    /// A single case.
     One,
     Inline([u16; 16], usize),
     Heap(Vec<usize>),

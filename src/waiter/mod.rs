@@ -1,11 +1,11 @@
 //! L1: waiter records, wait lists and the thread parker.
 //!
-//! A blocked operation (one `recv`, one `send`, or one `select` over many cases) owns one
-//! [`Record`]. It puts one [`Entry`] per case on the wait list of that case's channel (a
-//! plain send or receive keeps its record inside that one entry; a select's entries share
-//! theirs). A peer that finds the entry completes the operation *on behalf of* the waiter
-//! (Go's direct hand-off, go-reference A6) after winning the record's claim, and then wakes
-//! it.
+//! A blocked `select` (over one case or many) owns one [`Record`]. It puts one [`Entry`] per
+//! case on the wait list of that case's channel; the entries share the record. A peer that
+//! finds an entry completes the operation *on behalf of* the waiter (Go's direct hand-off,
+//! go-reference A6) after winning the record's claim, and then wakes it. A blocked plain
+//! `recv` or `send` waits in a [`Plain`] waiter instead, which only its one channel
+//! completes (`plain.rs`).
 //!
 //! A plain send or receive, which waits on one channel only, needs none of the claim
 //! machinery: its waiter ([`Plain`], `plain.rs`) is completed under that channel's lock and

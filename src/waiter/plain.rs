@@ -19,7 +19,9 @@
 //!    may finish after releasing the lock: its slot work (a receive's message in, a send's
 //!    message out, nothing for a close), then the waker taken, then `done` stored
 //!    (`Release`) as its very last access. Between the two it runs no user code and waits
-//!    for nothing (channel invariant 4), so the window is short.
+//!    for nothing (channel invariant 4), so the window is short. A link dropped without
+//!    being consumed (only a panic in that window could) completes the waiter with its
+//!    slot as it is, which reads as "closed" (5), rather than leave its owner waiting.
 //! 4. The owner touches the slot, and frees the waiter, only once no link exists: it loaded
 //!    `done == true` (`Acquire`, pairing with 3), or it took the link off the list itself,
 //!    under the lock, and handed it back ([`Plain::unlinked`]). An owner that finds, under
@@ -98,8 +100,11 @@ impl<T> Plain<T> {
 
     /// Waits until the peer that took the link off the wait list has finished (invariant 3):
     /// the caller saw, under the channel lock, that its link was gone. The peer runs a few
-    /// instructions without waiting for anything, so this spins, then yields in case the
-    /// peer's thread was preempted.
+    /// instructions without waiting for anything (a `close` finishes all its waiters before
+    /// it wakes any), so this spins, then yields in case the peer's thread was preempted.
+    /// Like the channel's spin lock, it relies on the scheduler to run a preempted peer
+    /// again: a waiting thread at a strictly higher real-time priority on the same core would
+    /// keep it from doing so.
     pub(crate) fn wait_done(&self) {
         let mut spins = 0u32;
         while !self.is_done() {
@@ -115,6 +120,8 @@ impl<T> Plain<T> {
     /// The owner took the waiter's link off the wait list itself (it gave up waiting).
     pub(crate) fn unlinked(&mut self, link: Link<T>) {
         assert_eq!(link.ptr, self.ptr, "a waiter gets its own link back");
+        // The link is back with its owner: it completes nothing.
+        std::mem::forget(link);
         self.linked = false;
     }
 
@@ -192,12 +199,28 @@ impl<T> Link<T> {
     /// waker and publishes the completion: the last access (invariant 3).
     #[inline]
     pub(crate) fn finish(self) -> Option<Waker> {
+        let waker = self.finish_in_place();
+        std::mem::forget(self);
+        waker
+    }
+
+    fn finish_in_place(&self) -> Option<Waker> {
         let w = self.cells();
         // SAFETY: as in `complete_recv`.
         let waker = w.waker.with_mut(|p| unsafe { (*p).take() });
         // Release: the slot work above happens before the owner's Acquire load of `done`.
         w.done.store(true, Ordering::Release);
         waker
+    }
+}
+
+impl<T> Drop for Link<T> {
+    /// A link is consumed by [`Link::finish`] or handed back to its owner; only a panic
+    /// between a removal and the completion (a bug) drops one. Completing it here, with its
+    /// slot as it is (which reads as "closed"), keeps the owner from waiting forever for
+    /// `done`. The waker is dropped, not woken: this may run under a channel lock.
+    fn drop(&mut self) {
+        drop(self.finish_in_place());
     }
 }
 
@@ -234,6 +257,7 @@ mod blocks {
     #[inline]
     pub(super) fn alloc<W>(value: W) -> NonNull<W> {
         let layout = Layout::new::<W>();
+        assert!(layout.size() != 0, "a waiter is never zero-sized");
         let cached = CACHE
             .try_with(|c| {
                 let mut c = c.borrow_mut();
@@ -395,6 +419,14 @@ mod tests {
         again.unlinked(link);
         assert_eq!(again.take_slot(), None);
         drop(other);
+    }
+
+    #[test]
+    fn a_link_dropped_without_completion_completes_its_waiter_as_closed() {
+        let (mut owner, link) = Plain::new(Some(5u8), &noop());
+        drop(link);
+        owner.wait_done();
+        assert_eq!(owner.take_slot(), Some(5), "a send's message comes back");
     }
 
     #[test]

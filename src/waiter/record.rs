@@ -269,7 +269,7 @@ fn unique_mut<X>(a: &mut Arc<X>) -> Option<&mut X> {
 pub(crate) struct Entry<T> {
     /// The operation this case belongs to.
     pub(crate) record: Arc<Record>,
-    /// The case's index within its operation (0 for a plain send or receive).
+    /// The case's index within its select.
     pub(crate) case: usize,
     /// The hand-off slot (invariants 3 and 4).
     pub(crate) slot: SpinLock<Option<T>>,
