@@ -6,7 +6,7 @@
 use std::future::Future;
 use std::ops::Deref;
 use std::pin::Pin;
-use std::task::{Context, Poll};
+use std::task::{Context, Poll, Waker};
 
 use crate::chan::Chan;
 use crate::error::SendError;
@@ -182,21 +182,13 @@ impl<T, C: Deref<Target = Chan<T>>> RecvOp<T, C> {
 
     /// Stops waiting: `Some(result)` if a sender (or a close) completed the receive first.
     fn abort(&mut self) -> Option<Option<T>> {
-        let (key, mut plain) = self.wait.take()?;
+        let (key, plain) = self.wait.take()?;
         self.done = true;
-        if !plain.is_done() {
-            let chan = self
-                .chan
-                .as_deref()
-                .expect("only a channel queues a waiter");
-            if let Some(link) = chan.unlink(key, false) {
-                plain.unlinked(link);
-                return None;
-            }
-            // A peer took the waiter off the list and is completing it.
-            plain.wait_done();
-        }
-        Some(plain.take_slot())
+        let chan = self
+            .chan
+            .as_deref()
+            .expect("only a channel queues a waiter");
+        give_up(chan, key, plain, false).err()
     }
 
     /// Whether the receive is queued and waiting for a sender.
@@ -204,25 +196,16 @@ impl<T, C: Deref<Target = Chan<T>>> RecvOp<T, C> {
         self.wait.is_some()
     }
 
-    /// A poll while queued: the result if a sender (or a close) completed the waiter, else
-    /// the new waker goes to the waiter. Out of line, so the first poll stays small.
+    /// A poll while queued. Out of line, so the first poll stays small.
     #[inline(never)]
     fn poll_waiting(&mut self, cx: &mut Context<'_>) -> Poll<Option<T>> {
-        let (key, plain) = self.wait.as_ref().expect("called while queued");
-        if !plain.is_done() {
-            let chan = self
-                .chan
-                .as_deref()
-                .expect("only a channel queues a waiter");
-            if chan.rewake(*key, false, cx.waker()) {
-                return Poll::Pending;
-            }
-            // A peer took the waiter off the list and is completing it.
-            plain.wait_done();
-        }
-        let (_, mut plain) = self.wait.take().expect("called while queued");
-        self.done = true;
-        Poll::Ready(plain.take_slot())
+        let chan = self
+            .chan
+            .as_deref()
+            .expect("only a channel queues a waiter");
+        let out = poll_queued(chan, &mut self.wait, false, cx.waker());
+        self.done = out.is_ready();
+        out
     }
 
     /// The receive is dropped while queued: a message handed to it goes on to another
@@ -318,23 +301,18 @@ impl<T, C: Deref<Target = Chan<T>>> SendOp<T, C> {
     /// Stops waiting: `Ok(result)` if the send completed meanwhile (a receiver took the
     /// message, or a close gave it back), else `Err(message)`: it was never sent.
     fn abort(&mut self) -> Result<Result<(), SendError<T>>, T> {
-        let Some((key, mut plain)) = self.wait.take() else {
+        let Some((key, plain)) = self.wait.take() else {
             return Err(self.msg.take().expect("an unsent send holds its message"));
         };
         self.done = true;
-        if !plain.is_done() {
-            let chan = self
-                .chan
-                .as_deref()
-                .expect("only a channel queues a waiter");
-            if let Some(link) = chan.unlink(key, true) {
-                plain.unlinked(link);
-                return Err(plain.take_slot().expect("an unsent send holds its message"));
-            }
-            // A peer took the waiter off the list and is completing it.
-            plain.wait_done();
+        let chan = self
+            .chan
+            .as_deref()
+            .expect("only a channel queues a waiter");
+        match give_up(chan, key, plain, true) {
+            Ok(msg) => Err(msg.expect("an unsent send holds its message")),
+            Err(left) => Ok(sent(left)),
         }
-        Ok(sent(plain.take_slot()))
     }
 
     /// Whether the send is queued and waiting for a receiver.
@@ -345,21 +323,13 @@ impl<T, C: Deref<Target = Chan<T>>> SendOp<T, C> {
     /// A poll while queued (see `RecvOp::poll_waiting`).
     #[inline(never)]
     fn poll_waiting(&mut self, cx: &mut Context<'_>) -> Poll<Result<(), SendError<T>>> {
-        let (key, plain) = self.wait.as_ref().expect("called while queued");
-        if !plain.is_done() {
-            let chan = self
-                .chan
-                .as_deref()
-                .expect("only a channel queues a waiter");
-            if chan.rewake(*key, true, cx.waker()) {
-                return Poll::Pending;
-            }
-            // A peer took the waiter off the list and is completing it.
-            plain.wait_done();
-        }
-        let (_, mut plain) = self.wait.take().expect("called while queued");
-        self.done = true;
-        Poll::Ready(sent(plain.take_slot()))
+        let chan = self
+            .chan
+            .as_deref()
+            .expect("only a channel queues a waiter");
+        let out = poll_queued(chan, &mut self.wait, true, cx.waker()).map(sent);
+        self.done = out.is_ready();
+        out
     }
 
     /// The send is dropped while queued. If it did not send, its message drops with it (G6);
@@ -368,6 +338,49 @@ impl<T, C: Deref<Target = Chan<T>>> SendOp<T, C> {
     fn drop_waiting(&mut self) {
         let _ = self.abort();
     }
+}
+
+/// A poll of a queued plain waiter (a receive's if `!send`): `Ready(slot)` once a peer or a
+/// close completed it (plain invariant 5 says what the slot means), else `Pending` with
+/// `waker` now in the waiter.
+#[inline]
+fn poll_queued<T>(
+    chan: &Chan<T>,
+    wait: &mut Option<(Key, Plain<T>)>,
+    send: bool,
+    waker: &Waker,
+) -> Poll<Option<T>> {
+    let (key, plain) = wait.as_ref().expect("called while queued");
+    if !plain.is_done() {
+        if chan.rewake(*key, send, waker) {
+            return Poll::Pending;
+        }
+        // A peer took the waiter off the list and is completing it.
+        plain.wait_done();
+    }
+    let (_, mut plain) = wait.take().expect("called while queued");
+    Poll::Ready(plain.take_slot())
+}
+
+/// Gives up a queued plain waiter: `Ok(slot)` if it was still queued (the operation did not
+/// happen; a send's slot holds its message), `Err(slot)` if a peer or a close completed it
+/// first.
+#[inline]
+fn give_up<T>(
+    chan: &Chan<T>,
+    key: Key,
+    mut plain: Plain<T>,
+    send: bool,
+) -> Result<Option<T>, Option<T>> {
+    if !plain.is_done() {
+        if let Some(link) = chan.unlink(key, send) {
+            plain.unlinked(link);
+            return Ok(plain.take_slot());
+        }
+        // A peer took the waiter off the list and is completing it.
+        plain.wait_done();
+    }
+    Err(plain.take_slot())
 }
 
 /// The result of a completed send from what its slot still holds (plain invariant 5).

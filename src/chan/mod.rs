@@ -83,6 +83,17 @@ pub(crate) struct State<T> {
     pub(crate) spare: [Option<Arc<Entry<T>>>; 2],
 }
 
+impl<T> State<T> {
+    /// The wait list of senders (`send`) or of receivers.
+    pub(crate) fn waiters(&mut self, send: bool) -> &mut WaitList<Waiter<T>> {
+        if send {
+            &mut self.senders
+        } else {
+            &mut self.receivers
+        }
+    }
+}
+
 /// The shared part of a channel.
 pub struct Chan<T> {
     state: SpinLock<State<T>>,
@@ -399,12 +410,7 @@ impl<T> Chan<T> {
     /// Removes a select's registration that did not win, if it is still queued.
     pub(crate) fn withdraw(&self, key: Key, send: bool) {
         let mut st = self.lock();
-        let w = if send {
-            st.senders.remove(key)
-        } else {
-            st.receivers.remove(key)
-        };
-        match w {
+        match st.waiters(send).remove(key) {
             Some(Waiter::Entry(e)) => {
                 self.publish(&st);
                 ops::keep_spare(&mut st, e);

@@ -383,12 +383,7 @@ impl<T> Chan<T> {
     pub(crate) fn rewake(&self, key: Key, send: bool, waker: &Waker) -> bool {
         let old = {
             let mut st = self.lock();
-            let list = if send {
-                &mut st.senders
-            } else {
-                &mut st.receivers
-            };
-            match list.get_mut(key) {
+            match st.waiters(send).get_mut(key) {
                 Some(Waiter::Plain(link)) => link.set_waker(waker),
                 Some(Waiter::Entry(_)) => unreachable!("a plain key names a plain waiter"),
                 None => return false,
@@ -404,12 +399,7 @@ impl<T> Chan<T> {
     /// `done`, and its slot then holds the result).
     pub(crate) fn unlink(&self, key: Key, send: bool) -> Option<Link<T>> {
         let mut st = self.lock();
-        let w = if send {
-            st.senders.remove(key)
-        } else {
-            st.receivers.remove(key)
-        };
-        match w {
+        match st.waiters(send).remove(key) {
             Some(Waiter::Plain(link)) => {
                 self.publish(&st);
                 Some(link)
