@@ -580,18 +580,21 @@ impl<T> Chan<T> {
 /// eighth still cost 5-10% in paired runs against kanal (which never gives memory back).
 ///
 /// Every receive calls it, so the test that rules out almost every call (an allocation no
-/// larger than the floor, or one more than a thirty-second full) is inline.
+/// larger than the floor) is inline and the rest is not: testing the fill inline as well
+/// cost a send and receive on a cap-100 channel 5 more instructions (78 to 83).
 #[inline]
 fn shrink<T>(buf: &mut std::collections::VecDeque<T>, cap: Option<usize>) {
-    let alloc = buf.capacity();
-    let floor = cap.unwrap_or(0).max(SHRINK_FLOOR);
-    if alloc > floor && buf.len() <= alloc / 32 {
-        shrink_large(buf, floor);
+    if buf.capacity() > SHRINK_FLOOR {
+        shrink_large(buf, cap);
     }
 }
 
 #[inline(never)]
-fn shrink_large<T>(buf: &mut std::collections::VecDeque<T>, floor: usize) {
+fn shrink_large<T>(buf: &mut std::collections::VecDeque<T>, cap: Option<usize>) {
+    let floor = cap.unwrap_or(0).max(SHRINK_FLOOR);
+    if buf.capacity() <= floor || buf.len() > buf.capacity() / 32 {
+        return;
+    }
     let mut fresh = std::collections::VecDeque::with_capacity((buf.capacity() / 8).max(floor));
     fresh.extend(buf.drain(..));
     *buf = fresh;
