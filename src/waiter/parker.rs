@@ -8,13 +8,19 @@
 //!
 //! # Invariants
 //!
-//! 1. `notified` is set by a wake *under the lock*, and `park` re-checks it under the lock
-//!    before each wait, so a notification is never lost. (Setting it before taking the lock
-//!    is not enough: nothing would then order the store after an earlier consuming `swap`,
-//!    and loom finds the execution where the wake is swallowed.) The spin reads it without
-//!    the lock, which can only miss a wake and fall through to the locked path.
-//! 2. `sleeping` (under the lock) is true exactly while the thread waits on the condition
-//!    variable, so a wake notifies only a sleeper.
+//! `state` is `EMPTY`, `NOTIFIED` or `SLEEPING`; every change is a read-modify-write of that
+//! one atomic, so all of them are totally ordered.
+//!
+//! 1. A wake stores `NOTIFIED` (a `Release` swap) and the parked thread consumes it (an
+//!    `Acquire` compare-exchange back to `EMPTY`), so what the waker's caller did before
+//!    waking is visible after the wait, and a wake before the wait is not lost: it is still
+//!    there to consume.
+//! 2. Only the parked thread sets `SLEEPING`, while it holds `lock`, and it keeps the lock
+//!    until `Condvar::wait` releases it. A wake that swaps out `SLEEPING` takes `lock` before
+//!    it notifies, so it notifies only once the sleeper waits: the notification cannot fall
+//!    between the sleeper's announcement and its wait. A wake that finds `EMPTY` or
+//!    `NOTIFIED` (the thread is spinning, or polling its future) touches neither the lock
+//!    nor the condition variable: one atomic swap.
 //! 3. A waiting thread uses no CPU after the bounded spin and yields (G8).
 
 use std::future::Future;
@@ -23,7 +29,7 @@ use std::sync::Arc as StdArc;
 use std::task::{Context, Poll, Wake, Waker};
 use std::time::Instant;
 
-use crate::sync::{spin_hint, wait, wait_timeout, AtomicBool, Condvar, Mutex, Ordering};
+use crate::sync::{spin_hint, wait, wait_timeout, AtomicUsize, Condvar, Mutex, Ordering};
 
 /// Busy spins before parking, then yields (none under loom, where spinning only grows the
 /// state space). About a microsecond of spinning covers a peer that answers at once; the
@@ -52,29 +58,34 @@ const YIELD_LIMIT: u32 = if cfg!(loom) {
     64
 };
 
+/// Values of `Parker::state`.
+const EMPTY: usize = 0;
+const NOTIFIED: usize = 1;
+const SLEEPING: usize = 2;
+
 #[derive(Debug)]
 struct Parker {
-    notified: AtomicBool,
-    /// Whether the thread sleeps on `cv`: a wake pays for the notification (a system call)
-    /// only then.
-    lock: Mutex<bool>,
+    state: AtomicUsize,
+    /// Held by the sleeper from its announcement until it waits (invariant 2).
+    lock: Mutex<()>,
     cv: Condvar,
 }
 
 impl Parker {
     fn new() -> Parker {
         Parker {
-            notified: AtomicBool::new(false),
-            lock: Mutex::new(false),
+            state: AtomicUsize::new(EMPTY),
+            lock: Mutex::new(()),
             cv: Condvar::new(),
         }
     }
 
     /// Consumes a pending notification.
     fn take(&self) -> bool {
-        // Acquire pairs with the Release store in `wake_by_ref`: what the waker's caller did
-        // before waking is visible after the wait.
-        self.notified.swap(false, Ordering::Acquire)
+        // Acquire pairs with the Release swap in `wake_by_ref` (invariant 1).
+        self.state
+            .compare_exchange(NOTIFIED, EMPTY, Ordering::Acquire, Ordering::Relaxed)
+            .is_ok()
     }
 
     /// Waits until notified or until `deadline`. Returns `false` on timeout.
@@ -82,8 +93,8 @@ impl Parker {
         // Both limits are 0 under loom, where the loop must not run at all.
         #[allow(clippy::reversed_empty_ranges, clippy::absurd_extreme_comparisons)]
         for i in 0..SPIN_LIMIT + YIELD_LIMIT {
-            // Relaxed: only a hint; the swap in `take` decides and synchronizes.
-            if self.notified.load(Ordering::Relaxed) && self.take() {
+            // Relaxed: only a hint; the compare-exchange in `take` decides and synchronizes.
+            if self.state.load(Ordering::Relaxed) == NOTIFIED && self.take() {
                 return true;
             }
             if i < SPIN_LIMIT {
@@ -92,24 +103,34 @@ impl Parker {
                 crate::sync::thread::yield_now();
             }
         }
-        let mut sleeping = self.lock.lock();
+        let mut guard = self.lock.lock();
+        // Announce the sleep (invariant 2), unless a wake came first.
+        if let Err(found) =
+            self.state
+                .compare_exchange(EMPTY, SLEEPING, Ordering::Relaxed, Ordering::Acquire)
+        {
+            debug_assert_eq!(found, NOTIFIED, "only the parked thread sleeps");
+            // Acquire (the failure ordering) paired with the wake's Release swap.
+            self.state.store(EMPTY, Ordering::Relaxed);
+            return true;
+        }
         loop {
-            if self.take() {
-                return true;
-            }
-            *sleeping = true;
-            match deadline {
-                None => sleeping = wait(&self.cv, sleeping),
+            guard = match deadline {
+                None => wait(&self.cv, guard),
                 Some(d) => {
                     let now = Instant::now();
                     if now >= d {
-                        *sleeping = false;
-                        return false;
+                        // Withdraw the announcement; a wake may have just come.
+                        drop(guard);
+                        return self.state.swap(EMPTY, Ordering::Acquire) == NOTIFIED;
                     }
-                    sleeping = wait_timeout(&self.cv, sleeping, d - now);
+                    wait_timeout(&self.cv, guard, d - now)
                 }
+            };
+            if self.take() {
+                return true;
             }
-            *sleeping = false;
+            // A spurious wake-up or the deadline: `state` is still `SLEEPING`.
         }
     }
 }
@@ -120,13 +141,10 @@ impl Wake for Parker {
     }
 
     fn wake_by_ref(self: &StdArc<Self>) {
-        // Invariant 1.
-        let sleeping = self.lock.lock();
-        // Release pairs with the Acquire swap in `take`.
-        self.notified.store(true, Ordering::Release);
-        let notify = *sleeping;
-        drop(sleeping);
-        if notify {
+        // Release pairs with the Acquire in `take` (invariant 1).
+        if self.state.swap(NOTIFIED, Ordering::Release) == SLEEPING {
+            // Invariant 2: the sleeper holds the lock until it waits.
+            drop(self.lock.lock());
             self.cv.notify_one();
         }
     }
