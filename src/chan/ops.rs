@@ -603,7 +603,9 @@ fn shrink_large<T>(buf: &mut std::collections::VecDeque<T>, cap: Option<usize>) 
 /// See [`shrink`].
 const SHRINK_FLOOR: usize = 1024;
 
-#[cfg(all(test, not(loom)))]
+// Not under Miri: plain `VecDeque` logic with no `unsafe`, and 100,000-message loops that
+// Miri would take minutes over.
+#[cfg(all(test, not(loom), not(miri)))]
 mod tests {
     use super::*;
     use std::collections::VecDeque;
