@@ -99,6 +99,9 @@ pub struct Chan<T> {
     state: SpinLock<State<T>>,
     /// `None` for unbounded.
     cap: Option<usize>,
+    /// The allocation a draining buffer shrinks down to: its capacity, at least
+    /// `ops::SHRINK_FLOOR` slots (see `ops::shrink`).
+    shrink_floor: usize,
     /// Only the owner (a context) may close a sealed channel; `close()` on a handle is refused.
     sealed: bool,
     /// Live `Sender` handles; the last one to go closes the channel (G2).
@@ -295,6 +298,7 @@ impl<T> Chan<T> {
                 spare: [None, None],
             }),
             cap,
+            shrink_floor: cap.unwrap_or(0).max(ops::SHRINK_FLOOR),
             sealed,
             sender_handles: AtomicUsize::new(0),
             receiver_handles: AtomicUsize::new(0),
