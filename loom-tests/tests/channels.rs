@@ -1,6 +1,9 @@
 //! Loom models of the channel flavors: send, receive and close with two or three threads.
 #![cfg(loom)]
 
+mod common;
+
+use common::model_outcomes;
 use gochan::{bounded, unbounded};
 use gochan_loom_tests::model;
 use loom::thread;
@@ -79,4 +82,37 @@ fn close_returns_blocked_senders_message() {
             }
         }
     });
+}
+
+/// The parker's timeout path (`waiter/parker.rs`): a receive whose deadline has already
+/// passed queues, announces its sleep and withdraws the announcement, while a sender tries to
+/// hand it a message (capacity 0: only a queued receiver can take one). Nothing is lost: a
+/// send that succeeded is received, and a receive that timed out means the send found no
+/// receiver. Both orders must be explored.
+#[test]
+fn recv_deadline_passed_vs_try_send() {
+    model_outcomes(
+        "recv_deadline_passed_vs_try_send",
+        &["received", "timed out"],
+        || {
+            let (tx, rx) = bounded::<u32>(0);
+            // A clone: the last sender's drop would close the channel.
+            let tx2 = tx.clone();
+            let t = thread::spawn(move || tx2.try_send(7).is_ok());
+            let got = rx.recv_deadline(std::time::Instant::now());
+            let sent = t.join().unwrap();
+            drop(tx);
+            match got {
+                Ok(v) => {
+                    assert!(sent && v == 7, "received {v} without a send");
+                    "received"
+                }
+                Err(e) => {
+                    assert!(e.is_timeout(), "an open channel reported {e:?}");
+                    assert!(!sent, "a message handed to the receive was lost");
+                    "timed out"
+                }
+            }
+        },
+    );
 }

@@ -110,8 +110,11 @@ impl Parker {
                 .compare_exchange(EMPTY, SLEEPING, Ordering::Relaxed, Ordering::Acquire)
         {
             debug_assert_eq!(found, NOTIFIED, "only the parked thread sleeps");
-            // Acquire (the failure ordering) paired with the wake's Release swap.
-            self.state.store(EMPTY, Ordering::Relaxed);
+            // A swap, not a store: a second wake may have come since the compare-exchange
+            // read the first (which may be a stale one from an earlier call), and the
+            // Acquire must pair with the last wake's Release (invariant 1).
+            let old = self.state.swap(EMPTY, Ordering::Acquire);
+            debug_assert_eq!(old, NOTIFIED, "only the parked thread sleeps");
             return true;
         }
         loop {
