@@ -232,17 +232,22 @@ impl<T> Drop for Link<T> {
 #[cfg(not(any(loom, shuttle)))]
 mod blocks {
     use std::alloc::Layout;
-    use std::cell::RefCell;
+    use std::cell::Cell;
     use std::ptr::NonNull;
 
     const KEEP: usize = 4;
 
-    /// Freed blocks and their layouts; given back to the allocator when the thread exits.
-    struct Cache(Vec<(Layout, NonNull<u8>)>);
+    /// A kept block and its layout.
+    type Kept = Option<(Layout, NonNull<u8>)>;
+
+    /// Freed blocks and their layouts, one per cell; given back to the allocator when the
+    /// thread exits. Cells of a `Copy` value: a lookup reads and writes them without a
+    /// borrow flag.
+    struct Cache([Cell<Kept>; KEEP]);
 
     impl Drop for Cache {
         fn drop(&mut self) {
-            for (layout, ptr) in self.0.drain(..) {
+            for (layout, ptr) in self.0.iter().filter_map(Cell::take) {
                 // SAFETY: allocated with this layout by `alloc` below, and owned by the cache.
                 unsafe { std::alloc::dealloc(ptr.as_ptr(), layout) };
             }
@@ -250,7 +255,7 @@ mod blocks {
     }
 
     thread_local! {
-        static CACHE: RefCell<Cache> = const { RefCell::new(Cache(Vec::new())) };
+        static CACHE: Cache = const { Cache([const { Cell::new(None) }; KEEP]) };
     }
 
     /// Moves `value` into a block: a cached one of its layout, or a new one.
@@ -260,9 +265,13 @@ mod blocks {
         assert!(layout.size() != 0, "a waiter is never zero-sized");
         let cached = CACHE
             .try_with(|c| {
-                let mut c = c.borrow_mut();
-                let i = c.0.iter().rposition(|(l, _)| *l == layout)?;
-                Some(c.0.swap_remove(i).1)
+                c.0.iter().find_map(|cell| match cell.get() {
+                    Some((l, p)) if l == layout => {
+                        cell.set(None);
+                        Some(p)
+                    }
+                    _ => None,
+                })
             })
             .ok()
             .flatten();
@@ -290,25 +299,36 @@ mod blocks {
     #[inline]
     pub(super) unsafe fn free<W>(ptr: NonNull<W>) {
         // SAFETY: the caller's contract. The value (a waker, a message) is dropped before the
-        // cache is borrowed, so its `Drop` may itself wait on a channel.
+        // cache is touched, so its `Drop` may itself wait on a channel.
         unsafe { std::ptr::drop_in_place(ptr.as_ptr()) };
         let layout = Layout::new::<W>();
         let block = ptr.cast::<u8>();
         let kept = CACHE
-            .try_with(|c| {
-                let mut c = c.borrow_mut();
-                if c.0.len() < KEEP {
-                    c.0.push((layout, block));
+            .try_with(|c| match c.0.iter().find(|cell| cell.get().is_none()) {
+                Some(cell) => {
+                    cell.set(Some((layout, block)));
                     true
-                } else {
-                    false
                 }
+                None => false,
             })
             .unwrap_or(false);
         if !kept {
             // SAFETY: allocated with this layout by `alloc`.
             unsafe { std::alloc::dealloc(block.as_ptr(), layout) };
         }
+    }
+
+    /// How many blocks this thread keeps, of `W`'s layout and in all.
+    #[cfg(test)]
+    pub(super) fn kept<W>() -> (usize, usize) {
+        CACHE.with(|c| {
+            let all = c.0.iter().filter_map(Cell::get);
+            let of_w = all
+                .clone()
+                .filter(|(l, _)| *l == Layout::new::<W>())
+                .count();
+            (of_w, all.count())
+        })
     }
 }
 
@@ -419,6 +439,49 @@ mod tests {
         again.unlinked(link);
         assert_eq!(again.take_slot(), None);
         drop(other);
+    }
+
+    #[test]
+    fn the_block_cache_is_keyed_by_layout_and_bounded() {
+        // A thread of its own, so its cache starts empty.
+        std::thread::spawn(|| {
+            type Wide = Waiter<[u64; 8]>;
+            type Narrow = Waiter<u64>;
+            fn make<T>(n: usize) -> Vec<Plain<T>> {
+                (0..n)
+                    .map(|_| {
+                        let (mut p, link) = Plain::new(None::<T>, &noop());
+                        p.unlinked(link);
+                        p
+                    })
+                    .collect()
+            }
+            assert_eq!(blocks::kept::<Narrow>(), (0, 0));
+            drop(make::<u64>(6));
+            assert_eq!(
+                blocks::kept::<Narrow>(),
+                (4, 4),
+                "four kept, two given back"
+            );
+            let wide = make::<[u64; 8]>(1);
+            assert_eq!(
+                blocks::kept::<Narrow>(),
+                (4, 4),
+                "another layout takes none"
+            );
+            let narrow = make::<u64>(3);
+            assert_eq!(
+                blocks::kept::<Narrow>(),
+                (1, 1),
+                "a wait takes a kept block"
+            );
+            drop(wide);
+            assert_eq!(blocks::kept::<Wide>(), (1, 2));
+            drop(narrow);
+            assert_eq!(blocks::kept::<Narrow>(), (3, 4), "never more than four");
+        })
+        .join()
+        .unwrap();
     }
 
     #[test]
